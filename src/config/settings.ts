@@ -1,0 +1,98 @@
+/**
+ * The resolved configuration the daemon runs with: defaults applied, units converted (the names
+ * say which), regexes compiled. `load.ts` produces it from s3beat.yml; nothing else reads YAML.
+ */
+
+export type DecoderKind = "lines" | "ndjson" | "json";
+
+export interface MultilineSettings {
+  /** YAML `multiline.pattern`: lines matching it (or not, with negate) continue a group. */
+  pattern: RegExp;
+  /** YAML `multiline.negate` (default false). */
+  negate: boolean;
+  /** YAML `multiline.match` (default `after`): whether continuation lines attach to the line before or after. */
+  match: "after" | "before";
+  /** YAML `multiline.maxLines` (default 500): lines past this in one group are dropped and the event flagged truncated. */
+  maxLines: number;
+}
+
+export interface DecoderSettings {
+  /** YAML `decoder` (default `lines`). */
+  decoder: DecoderKind;
+  /** YAML `expandEventListFromField` (json decoder only): one event per element of this top-level array field, e.g. `Records` for CloudTrail. */
+  expandEventListFromField?: string;
+  /** YAML `multiline.*` (lines decoder only); undefined when `multiline.pattern` is empty. */
+  multiline?: MultilineSettings;
+  /** YAML `maxEventBytes` (default `10MiB`): longer events are truncated to this many bytes and flagged. */
+  maxEventBytes: number;
+}
+
+export interface S3BeatSettings extends DecoderSettings {
+  /** YAML `sqsQueues`: `name:region` entries or full queue URLs. At least one. */
+  sqsQueues: string[];
+  /** YAML `awsFlag` (default false): true uses the AWS SDK default credential chain (running inside AWS). */
+  awsFlag: boolean;
+  /** YAML `accessKeyID`: base IAM user's access key (when awsFlag is false). Secret: never logged. */
+  accessKeyId?: string;
+  /** YAML `secretAccessKey`. Secret: never logged. */
+  secretAccessKey?: string;
+  /** YAML `region` (default `us-east-1`): region used when a queue URL does not name one. */
+  region: string;
+  /** YAML `endpoints.sqs|s3|sts`: custom endpoints (VPC/FIPS, S3-compatible stores, emulators). */
+  endpoints: { sqs?: string; s3?: string; sts?: string };
+  /** YAML `s3ForcePathStyle` (default false). */
+  s3ForcePathStyle: boolean;
+  /** YAML `keyInclude`: only keys matching this regex are read. */
+  keyInclude?: RegExp;
+  /** YAML `keyExclude`: keys matching this regex are skipped (and their notification still deleted). */
+  keyExclude?: RegExp;
+  /** YAML `maxMessagesInFlight` (default 10): SQS messages processed at once by this process. */
+  maxMessagesInFlight: number;
+  /** YAML `visibilityTimeout` (default `5m`): asked for on receive and re-extended every half of it while a message is in progress. */
+  visibilityTimeoutSeconds: number;
+  /** YAML `sqsWaitTime` (default `20s`, 0–20s): ReceiveMessage long-poll duration. */
+  waitTimeSeconds: number;
+  /** YAML `shutdownGracePeriod` (default `20s`): how long SIGTERM waits for in-flight messages before releasing them. */
+  shutdownGracePeriodSeconds: number;
+  /** YAML `retryBackoff.init` (default `30s`): a failed message becomes visible again after this, doubling per receive. */
+  retryBackoffInitSeconds: number;
+  /** YAML `retryBackoff.max` (default `15m`): cap of that backoff. */
+  retryBackoffMaxSeconds: number;
+}
+
+export interface ConsoleOutputSettings {
+  kind: "console";
+  /** YAML `output.console.pretty` (default false): indented JSON instead of one line per event. */
+  pretty: boolean;
+}
+
+export interface FileOutputSettings {
+  kind: "file";
+  /** YAML `output.file.path` (required): directory the files are written to (created if missing). */
+  path: string;
+  /** YAML `output.file.filename` (default `s3beat`): name of the active file; rotated files get `.1`, `.2`, … */
+  filename: string;
+  /** YAML `output.file.rotate_every_kb` (default 10240): rotate before the file would grow past this. */
+  rotateEveryBytes: number;
+  /** YAML `output.file.number_of_files` (default 7, 2–1024): files kept, the active one included. */
+  numberOfFiles: number;
+  /** YAML `output.file.permissions` (default 0600): mode of files created. */
+  permissions: number;
+}
+
+export type OutputSettings = ConsoleOutputSettings | FileOutputSettings;
+
+export interface LoggingSettings {
+  /** YAML `logging.level` (default `info`): trace, debug, info, warn, error, fatal. */
+  level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+  /** YAML `logging.format` (default `json`): `pretty` for humans at a terminal. Logs always go to stderr. */
+  format: "json" | "pretty";
+  /** YAML `logging.metrics.period` (default `30s`, 0 disables): how often counters are logged. */
+  metricsPeriodSeconds: number;
+}
+
+export interface Settings {
+  s3beat: S3BeatSettings;
+  output: OutputSettings;
+  logging: LoggingSettings;
+}

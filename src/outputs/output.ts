@@ -1,0 +1,17 @@
+import type { BeatEvent } from "../pipeline/event.ts";
+
+/**
+ * An output ships batches of events. `publish` resolves only once every event of the batch is
+ * acknowledged (written and flushed for file/console, ACKed by the server for lumberjack), and
+ * rejects if the batch could not be delivered. The pipeline deletes an SQS message only after all
+ * publishes for its objects resolved, so an output must never resolve early.
+ *
+ * Outputs may acknowledge asynchronously and keep several batches in flight; callers bound how
+ * many they have outstanding, which is how backpressure reaches the SQS receive loop.
+ */
+export interface Output {
+  readonly name: string;
+  publish(events: readonly BeatEvent[]): Promise<void>;
+  /** Flush anything buffered and release resources; publishes after close reject. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+import { createHash } from "node:crypto";
+import type { DecodedRecord } from "../reader/decoders/decoder.ts";
+
+/** The document shipped to an output (ECS field names, as Filebeat's aws-s3 input uses). */
+export interface BeatEvent {
+  "@timestamp": string;
+  "@metadata": { beat: "s3beat"; version: string; _id: string };
+  message: string;
+  log: { file: { path: string }; offset: number; flags?: string[] };
+  aws: { s3: { bucket: { name: string; arn: string }; object: { key: string } } };
+  cloud: { provider: "aws"; region: string };
+  event: { id: string };
+  error?: { message: string };
+}
+
+/** Where an object came from: the parts of an S3 notification a consumer needs. */
+export interface ObjectRef {
+  bucket: string;
+  /** The decoded key (no URL encoding). */
+  key: string;
+  region: string;
+  size?: number;
+}
+
+/**
+ * Deterministic id of the event at `offset` in s3://bucket/key, so that a collector can drop
+ * the duplicates that at-least-once delivery may produce after a crash.
+ */
+export function eventId(bucket: string, key: string, offset: number): string {
+  const objectHash = createHash("sha256").update(`${bucket}\u0000${key}`).digest("hex").slice(0, 16);
+  return `${objectHash}-${offset.toString().padStart(12, "0")}`;
+}
+
+export function buildEvent(
+  ref: ObjectRef,
+  record: DecodedRecord,
+  version: string,
+  now: Date = new Date(),
+): BeatEvent {
+  const id = eventId(ref.bucket, ref.key, record.offset);
+  const log: BeatEvent["log"] = { file: { path: `s3://${ref.bucket}/${ref.key}` }, offset: record.offset };
+  const flags: string[] = [];
+  if (record.truncated) flags.push("truncated");
+  if (record.multiline) flags.push("multiline");
+  if (flags.length > 0) log.flags = flags;
+  const event: BeatEvent = {
+    "@timestamp": now.toISOString(),
+    "@metadata": { beat: "s3beat", version, _id: id },
+    message: record.text,
+    log,
+    aws: { s3: { bucket: { name: ref.bucket, arn: `arn:aws:s3:::${ref.bucket}` }, object: { key: ref.key } } },
+    cloud: { provider: "aws", region: ref.region },
+    event: { id },
+  };
+  if (record.error !== undefined) event.error = { message: record.error };
+  return event;
+}

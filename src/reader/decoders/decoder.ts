@@ -1,0 +1,23 @@
+/** One unit of decoded text from an object, before it becomes an event. */
+export interface DecodedRecord {
+  /**
+   * Byte offset of the record's first byte in the decompressed object. Together with bucket and
+   * key it makes the event id deterministic, so it must not depend on chunk boundaries.
+   */
+  offset: number;
+  /** The raw text of the record, without its line terminator. */
+  text: string;
+  /** True when the record was longer than `maxEventBytes` and was cut. */
+  truncated: boolean;
+  /** True when the record joins several lines (multiline). */
+  multiline?: boolean;
+  /** Set when the record could not be decoded as its format demands (e.g. ndjson line that is not JSON); the raw text is still shipped. */
+  error?: string;
+}
+
+/**
+ * A decoder turns the (decompressed) byte stream of one object into records.
+ * It must stream: memory use is bounded by `maxEventBytes`, never by the object's size.
+ * It throws (with the byte offset in the message) when the data is structurally broken.
+ */
+export type Decoder = (input: AsyncIterable<Buffer>) => AsyncIterable<DecodedRecord>;
