@@ -27,7 +27,15 @@ export interface DecoderSettings {
   maxEventBytes: number;
 }
 
+/** YAML `fileSelectors[]`: decoder settings for the keys matching `keyRegex` (Filebeat's file_selectors). Unset fields inherit the top-level ones. */
+export interface FileSelector extends DecoderSettings {
+  /** YAML `fileSelectors[].keyRegex`. */
+  keyRegex: RegExp;
+}
+
 export interface S3BeatSettings extends DecoderSettings {
+  /** YAML `fileSelectors` (default none): first match wins; keys matching none use the top-level decoder settings. */
+  fileSelectors: FileSelector[];
   /** YAML `sqsQueues`: `name:region` entries or full queue URLs. At least one. */
   sqsQueues: string[];
   /** YAML `awsFlag` (default false): true uses the AWS SDK default credential chain (running inside AWS). */

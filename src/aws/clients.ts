@@ -1,0 +1,38 @@
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import type { S3BeatSettings } from "../config/settings.ts";
+
+/** Credentials for one queue's clients: undefined means the SDK default chain. */
+export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
+
+export function baseCredentials(settings: S3BeatSettings): Credentials {
+  if (settings.awsFlag) return undefined;
+  if (settings.accessKeyId !== undefined && settings.secretAccessKey !== undefined) {
+    return { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey };
+  }
+  return undefined;
+}
+
+// The socket idle timeout must outlast a 20 s long poll, and still catch a stalled object download.
+const requestHandler = () => new NodeHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000 });
+
+export function createSqsClient(settings: S3BeatSettings, region: string, credentials: Credentials): SQSClient {
+  return new SQSClient({
+    region,
+    credentials,
+    ...(settings.endpoints.sqs ? { endpoint: settings.endpoints.sqs } : {}),
+    requestHandler: requestHandler(),
+  });
+}
+
+export function createS3Client(settings: S3BeatSettings, region: string, credentials: Credentials): S3Client {
+  return new S3Client({
+    region,
+    credentials,
+    forcePathStyle: settings.s3ForcePathStyle,
+    ...(settings.endpoints.s3 ? { endpoint: settings.endpoints.s3 } : {}),
+    requestHandler: requestHandler(),
+  });
+}

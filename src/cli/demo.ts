@@ -1,0 +1,102 @@
+import { fileURLToPath } from "node:url";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ConfigError, formatProblem, loadConfigFile } from "../config/load.ts";
+import { Daemon } from "../daemon.ts";
+import { startEmulator } from "../demo/emulator.ts";
+import { eventBridgeObjectCreated, s3Notification, s3TestEvent, snsWrapped } from "../demo/notifications.ts";
+import { demoSamples } from "../demo/samples.ts";
+import { createLogger } from "../logging/logger.ts";
+import { createOutput } from "../outputs/index.ts";
+import type { Output } from "../outputs/output.ts";
+import type { BeatEvent } from "../pipeline/event.ts";
+import { sleep } from "../source/poller.ts";
+import { EXIT } from "./exit.ts";
+import { printError } from "./run.ts";
+
+const DEMO_CONFIG = fileURLToPath(new URL("../../config/demo.yml", import.meta.url));
+const BUCKET = "s3beat-demo-logs";
+const QUEUE = "s3beat-demo-events";
+const TIMEOUT_MS = 60_000;
+
+/** Counts what the real output acknowledged, so the summary reports delivered events, not read ones. */
+class CountingOutput implements Output {
+  readonly name: string;
+  acked = 0;
+  readonly #inner: Output;
+  constructor(inner: Output) {
+    this.#inner = inner;
+    this.name = inner.name;
+  }
+  async publish(events: readonly BeatEvent[]): Promise<void> {
+    await this.#inner.publish(events);
+    this.acked += events.length;
+  }
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}
+
+/**
+ * The newcomer's first run: an embedded emulator on 127.0.0.1, sample objects and their
+ * notifications in every shape S3 sends, and the real pipeline writing events to stdout.
+ */
+export async function demoCommand(): Promise<number> {
+  const started = Date.now();
+  const emulator = await startEmulator();
+  try {
+    const env = { ...process.env, S3BEAT_DEMO_ENDPOINT: emulator.endpoint };
+    let loaded;
+    try {
+      loaded = await loadConfigFile(DEMO_CONFIG, env);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        printError(err.problems.map((p) => formatProblem(p, DEMO_CONFIG)).join("\n"));
+        return EXIT.usage;
+      }
+      throw err;
+    }
+    const { settings } = loaded;
+    const aws = { region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "demo-access-key", secretAccessKey: "demo-secret-key" } };
+    const s3 = new S3Client(aws);
+    const sqs = new SQSClient(aws);
+
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: QUEUE }));
+    const samples = demoSamples();
+    for (const s of samples) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: s.key, Body: s.body }));
+    const ref = (i: number) => ({ bucket: BUCKET, key: samples[i]!.key, size: samples[i]!.body.length });
+    const bodies = [
+      s3Notification([ref(0), ref(1)]), // one message naming two objects
+      snsWrapped(s3Notification([ref(2)])), // S3 → SNS → SQS
+      eventBridgeObjectCreated(ref(3)), // S3 → EventBridge → SQS
+      s3Notification([ref(4)]),
+      s3TestEvent(BUCKET), // sent by S3 when notifications are configured
+    ];
+    for (const body of bodies) await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+
+    const log = createLogger({ level: settings.logging.level, format: settings.logging.format });
+    const output = new CountingOutput(createOutput(settings.output));
+    const daemon = new Daemon(settings, { log, output });
+    await daemon.start();
+    while (daemon.stats.messagesDeleted < bodies.length && Date.now() - started < TIMEOUT_MS) await sleep(50);
+    await daemon.stop("demo finished");
+
+    const attrs = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    );
+    const left = Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    const expected = samples.reduce((n, s) => n + s.expectedEvents, 0);
+    const ok = left === 0 && output.acked === expected && daemon.stats.messagesDeleted === bodies.length;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `s3beat demo: ${samples.length} objects in ${bodies.length} messages -> ${output.acked}/${expected} events delivered to output.${output.name}, ` +
+        `${daemon.stats.messagesDeleted} messages deleted, ${left} left in the queue (${seconds}s) ${ok ? "OK" : "FAILED"}\n`,
+    );
+    s3.destroy();
+    sqs.destroy();
+    return ok ? EXIT.ok : EXIT.failure;
+  } finally {
+    await emulator.stop();
+  }
+}

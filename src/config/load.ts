@@ -1,0 +1,261 @@
+/**
+ * Reads s3beat.yml into `Settings`. The YAML AST is walked here (not `toJS()`) so that libbeat dotted
+ * keys can be merged with their nested form and every problem, schema ones included, carries the
+ * line and column of the key it is about. All problems are collected and thrown together.
+ */
+import { readFile } from "node:fs/promises";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import type { Document, Node, Scalar, YAMLMap } from "yaml";
+import { expandEnv } from "./env.ts";
+import { pathToString, validateConfig } from "./schema.ts";
+import type { SchemaIssue } from "./schema.ts";
+import type { Settings } from "./settings.ts";
+
+export interface ConfigProblem {
+  /** Key path, e.g. `s3beat.sqsQueues[1]`; `""` for the file as a whole (a YAML syntax error). */
+  path: string;
+  /** 1-based, when the problem can be placed in the file. */
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+export interface LoadedConfig {
+  settings: Settings;
+  /** Not fatal: unknown keys, ignored settings. */
+  warnings: ConfigProblem[];
+  /** Resolved credential values, for the logger to redact wherever they appear. */
+  secrets: string[];
+}
+
+/** `s3beat.yml:12:5 s3beat.visibilityTimeout: expected a duration …` */
+export function formatProblem(p: ConfigProblem, sourceName: string): string {
+  const where = p.line === undefined ? sourceName : `${sourceName}:${p.line}:${p.column ?? 1}`;
+  return p.path === "" ? `${where} ${p.message}` : `${where} ${p.path}: ${p.message}`;
+}
+
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[];
+  /** Warnings found along the way (e.g. a misspelt key behind a "required" error); not in the message. */
+  readonly warnings: ConfigProblem[];
+  readonly sourceName: string;
+  constructor(problems: ConfigProblem[], sourceName: string, warnings: ConfigProblem[] = []) {
+    const n = problems.length;
+    super(
+      `cannot load ${sourceName} (${n} problem${n === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  ${formatProblem(p, sourceName)}`).join("\n"),
+    );
+    this.name = "ConfigError";
+    this.problems = problems;
+    this.sourceName = sourceName;
+    this.warnings = warnings;
+  }
+}
+
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const message =
+      code === "ENOENT"
+        ? `config file not found. Create it with \`s3beat setup -c ${path}\`, or copy config/s3beat.example.yml there and edit it`
+        : `cannot read the config file: ${(e as Error).message}`;
+    throw new ConfigError([{ path: "", message }], path);
+  }
+  return loadConfigText(text, path, env);
+}
+
+export function loadConfigText(text: string, sourceName: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const lineCounter = new LineCounter();
+  // uniqueKeys off: duplicates are detected by the walker, which also sees dotted/nested duplicates.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const yamlProblems = (list: typeof doc.errors) =>
+    list.map((e) => ({
+      path: "",
+      ...at(e.pos[0]),
+      message: YAML_MESSAGES[e.code] ?? e.message,
+    }));
+  if (doc.errors.length > 0) throw new ConfigError(yamlProblems(doc.errors), sourceName);
+
+  const contents = doc.contents;
+  if (contents === null || (isScalar(contents) && contents.value === null)) {
+    throw new ConfigError([{ path: "", line: 1, column: 1, message: EMPTY_MESSAGE }], sourceName);
+  }
+  if (!isMap(contents)) {
+    const found = isSeq(contents) ? "a list" : "a single value";
+    const message = `the top level must be a mapping of keys (s3beat:, output.*, logging.*), found ${found}`;
+    throw new ConfigError([{ path: "", ...at(contents.range?.[0] ?? 0), message }], sourceName);
+  }
+
+  const tree = buildTree(doc, contents, at, env);
+  const validation = validateConfig(tree.root);
+  const place = (i: SchemaIssue): ConfigProblem => ({ ...i, ...tree.positionOf(i.path) });
+  const isUnder = (path: string, roots: string[]) =>
+    roots.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+
+  // A missing variable inside an unknown key does not matter: the key is ignored anyway.
+  const envErrors = tree.envProblems.filter((p) => !isUnder(p.path, validation.unknownKeys));
+  const envPaths = envErrors.map((p) => p.path);
+  const problems = [
+    ...tree.problems,
+    ...envErrors,
+    // A value whose variable is missing would only fail again as "not a duration" etc.
+    ...validation.errors.filter((i) => !isUnder(i.path, envPaths)).map(place),
+  ];
+  const warnings = sortByLine([
+    ...yamlProblems(doc.warnings),
+    ...validation.unknownKeys.map((path) => place({ path, message: "unknown key (kept, but s3beat ignores it; check the spelling)" })),
+    ...validation.warnings.map(place),
+  ]);
+  if (problems.length > 0 || validation.settings === undefined) {
+    throw new ConfigError(sortByLine(problems), sourceName, warnings);
+  }
+
+  const { accessKeyId, secretAccessKey } = validation.settings.s3beat;
+  const secrets = [accessKeyId, secretAccessKey].filter((s): s is string => s !== undefined && s !== "");
+  return { settings: validation.settings, warnings, secrets };
+}
+
+const YAML_MESSAGES: Partial<Record<string, string>> = {
+  // yaml's own message quotes the offending characters, which may be part of a secret.
+  BAD_DQ_ESCAPE: "invalid escape sequence in a double-quoted string (use single quotes for regexes and backslashes)",
+  MULTIPLE_DOCS: "the file holds more than one YAML document (a second ---); s3beat reads exactly one",
+};
+
+const EMPTY_MESSAGE =
+  "the file is empty: it needs at least an s3beat: section with sqsQueues and an output (see config/s3beat.example.yml)";
+
+function sortByLine(problems: ConfigProblem[]): ConfigProblem[] {
+  return problems.toSorted((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// AST → plain object, with positions.
+
+type Position = { line: number; column: number };
+type Rec = Record<string, unknown>;
+type Segment = string | number;
+
+interface Tree {
+  root: Rec;
+  /** Structural problems: duplicate keys, unusable keys. */
+  problems: ConfigProblem[];
+  /** `${VAR}` expansion problems, at the value's position. */
+  envProblems: ConfigProblem[];
+  /** The position of `path`, or of its nearest ancestor present in the file. */
+  positionOf(path: string): Partial<Position>;
+}
+
+// Plain objects built from YAML must not let a key named `__proto__` reach the prototype.
+const setOwn = (o: object, k: Segment, v: unknown) =>
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+const isRec = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v);
+// YAML 1.2 reads 0600 as decimal 600; keep such literals as text so `permissions: 0600` means octal.
+const OCTAL_LITERAL = /^0o?[0-7]+$/i;
+
+function buildTree(doc: Document, top: YAMLMap, at: (offset: number) => Position, env: NodeJS.ProcessEnv): Tree {
+  const positions = new Map<string, Position>();
+  const problems: ConfigProblem[] = [];
+  const envProblems: ConfigProblem[] = [];
+  const posOf = (node: Node | null | undefined): Position | undefined => (node?.range ? at(node.range[0]) : undefined);
+  const remember = (path: string, pos: Position | undefined) => {
+    if (pos && !positions.has(path)) positions.set(path, pos);
+  };
+
+  const scalar = (node: Scalar, path: Segment[]): unknown => {
+    const v = node.value;
+    if (typeof v === "number" && node.type === "PLAIN" && node.source !== undefined && OCTAL_LITERAL.test(node.source)) {
+      return node.source;
+    }
+    if (typeof v !== "string") return v;
+    const x = expandEnv(v, env);
+    const p = pathToString(path);
+    for (const name of x.missing) {
+      envProblems.push({ path: p, ...posOf(node), message: `environment variable ${name} is not set (set it, or give a default: \${${name}:default})` });
+    }
+    for (const message of x.malformed) envProblems.push({ path: p, ...posOf(node), message });
+    return x.value;
+  };
+
+  const value = (node: unknown, path: Segment[]): unknown => {
+    if (isAlias(node)) return value(node.resolve(doc), path);
+    if (isScalar(node)) return scalar(node, path);
+    if (isMap(node)) {
+      const obj: Rec = {};
+      mapInto(node, obj, path);
+      return obj;
+    }
+    if (isSeq(node)) {
+      return node.items.map((item, i) => {
+        remember(pathToString([...path, i]), posOf(item as Node));
+        return value(item, [...path, i]);
+      });
+    }
+    return null; // `key:` with nothing after it
+  };
+
+  /** Merges the entries of `map` into `target` (the object at `base`), splitting dotted keys. */
+  const mapInto = (map: YAMLMap, target: Rec, base: Segment[]): void => {
+    for (const pair of map.items) {
+      const keyNode = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      const keyPos = posOf(keyNode as Node) ?? posOf(pair.value as Node);
+      const keyValue = isScalar(keyNode) ? keyNode.value : undefined;
+      if (typeof keyValue !== "string" && typeof keyValue !== "number" && typeof keyValue !== "boolean") {
+        problems.push({ path: pathToString(base), ...keyPos, message: "keys must be plain names (this key is empty or complex)" });
+        continue;
+      }
+      const segments = String(keyValue).split(".");
+      if (segments.some((s) => s === "")) {
+        problems.push({ path: pathToString(base), ...keyPos, message: `"${keyValue}" is not a valid key (empty part between dots)` });
+        continue;
+      }
+      const valueNode = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
+      let obj = target;
+      const path = [...base];
+      for (const [i, seg] of segments.entries()) {
+        path.push(seg);
+        const p = pathToString(path);
+        const last = i === segments.length - 1;
+        const existing = Object.hasOwn(obj, seg) ? obj[seg] : undefined;
+        const conflict = () =>
+          problems.push({ path: p, ...keyPos, message: `is set more than once (first at line ${positions.get(p)?.line ?? "?"})` });
+        if (last && !isMap(valueNode)) {
+          // A leaf: any earlier value here (leaf or section) is a second setting of the same key.
+          if (Object.hasOwn(obj, seg)) conflict();
+          else {
+            remember(p, keyPos);
+            setOwn(obj, seg, value(valueNode, path));
+          }
+          break;
+        }
+        // A section (a nested map, or a prefix of a dotted key): merge with an earlier one of the same name.
+        if (existing === undefined && !Object.hasOwn(obj, seg)) setOwn(obj, seg, {});
+        else if (!isRec(existing)) {
+          conflict();
+          break;
+        }
+        remember(p, keyPos);
+        obj = obj[seg] as Rec;
+        if (last) mapInto(valueNode as YAMLMap, obj, path);
+      }
+    }
+  };
+
+  const root: Rec = {};
+  mapInto(top, root, []);
+
+  const positionOf = (path: string): Partial<Position> => {
+    for (let p = path; p !== ""; p = p.replace(/(\.[^.[\]]*|\[\d+\]|^[^.[\]]*)$/, "")) {
+      const pos = positions.get(p);
+      if (pos) return pos;
+    }
+    return {};
+  };
+  return { root, problems, envProblems, positionOf };
+}

@@ -1,0 +1,166 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import PQueue from "p-queue";
+import type { Logger } from "pino";
+import { baseCredentials, createS3Client, createSqsClient } from "./aws/clients.ts";
+import type { Settings } from "./config/settings.ts";
+import { createOutput } from "./outputs/index.ts";
+import type { Output } from "./outputs/output.ts";
+import { describeCause } from "./pipeline/errors.ts";
+import { handleMessage, type MessageHandlerDeps, type QueueContext } from "./pipeline/messageHandler.ts";
+import { newStats, statsDelta, type Stats } from "./pipeline/stats.ts";
+import { decoderChooser } from "./reader/decoderChoice.ts";
+import { S3ObjectGetter } from "./reader/objectSource.ts";
+import { DeleteBatcher } from "./source/deleteBatcher.ts";
+import { pollQueue, sleep } from "./source/poller.ts";
+import { parseQueueEntry, queueDisplayName } from "./source/queueRef.ts";
+import { SqsQueue, resolveQueueUrl } from "./source/sqsQueue.ts";
+import { VERSION } from "./version.ts";
+
+export interface DaemonOptions {
+  log: Logger;
+  /** Overrides the configured output (the demo counts events through it). */
+  output?: Output;
+}
+
+/** Thrown when the daemon cannot start (a queue that cannot be resolved, …): the message says what to fix. */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+/**
+ * The running beat: one poller per queue feeding a shared pool of `maxMessagesInFlight` workers.
+ * `stop()` is the graceful shutdown of DESIGN §6.
+ */
+export class Daemon {
+  readonly stats: Stats = newStats();
+  readonly #settings: Settings;
+  readonly #log: Logger;
+  readonly #output: Output;
+  readonly #work: PQueue;
+  /** Aborted to stop receiving. */
+  readonly #receiving = new AbortController();
+  /** Aborted when the grace period is over: in-flight work stops and its messages are released. */
+  readonly #working = new AbortController();
+  #pollers: Promise<void>[] = [];
+  #metricsTimer: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(settings: Settings, opts: DaemonOptions) {
+    this.#settings = settings;
+    this.#log = opts.log;
+    this.#output = opts.output ?? createOutput(settings.output);
+    this.#work = new PQueue({ concurrency: settings.s3beat.maxMessagesInFlight });
+  }
+
+  /** Resolves every queue, then starts polling. Throws StartupError when a queue cannot be used. */
+  async start(): Promise<void> {
+    const s = this.#settings.s3beat;
+    const credentials = baseCredentials(s);
+    const deps: MessageHandlerDeps = {
+      decoderFor: decoderChooser(s.fileSelectors, s),
+      output: this.#output,
+      stats: this.stats,
+      log: this.#log,
+      version: VERSION,
+      ...(s.keyInclude ? { keyInclude: s.keyInclude } : {}),
+      ...(s.keyExclude ? { keyExclude: s.keyExclude } : {}),
+      visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
+      backoff: { initSeconds: s.retryBackoffInitSeconds, maxSeconds: s.retryBackoffMaxSeconds },
+    };
+    const s3Clients = new Map<string, S3Client>();
+    const s3For = (region: string) => {
+      let c = s3Clients.get(region);
+      if (!c) s3Clients.set(region, (c = createS3Client(s, region, credentials)));
+      return c;
+    };
+    const objects = new S3ObjectGetter(s3For);
+
+    const queues: { ctx: QueueContext; sqs: SqsQueue }[] = [];
+    for (const entry of s.sqsQueues) {
+      const ref = parseQueueEntry(entry, s.region);
+      const client = createSqsClient(s, ref.region, credentials);
+      let url: string;
+      try {
+        url = ref.kind === "url" ? ref.url : await resolveQueueUrl(client, ref.name);
+      } catch (err) {
+        throw new StartupError(
+          `cannot use queue "${entry}": ${describeCause(err)}. Check the queue name and region in sqsQueues, and that the credentials may call sqs:GetQueueUrl.`,
+          { cause: err },
+        );
+      }
+      const sqs = new SqsQueue(client, url);
+      queues.push({ sqs, ctx: { name: queueDisplayName(ref), region: ref.region, settler: sqs, deleter: new DeleteBatcher(sqs), objects } });
+    }
+
+    this.#log.info(
+      { version: VERSION, queues: queues.map((q) => q.sqs.url), output: this.#output.name, maxMessagesInFlight: s.maxMessagesInFlight },
+      "s3beat started",
+    );
+    for (const q of queues) {
+      this.#pollers.push(
+        pollQueue(
+          {
+            queueName: q.ctx.name,
+            receiver: q.sqs,
+            work: this.#work,
+            waitTimeSeconds: s.waitTimeSeconds,
+            visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
+            handle: (msg) => handleMessage(msg, q.ctx, deps, this.#working.signal),
+            log: this.#log,
+            onReceiveError: () => this.stats.receiveErrors++,
+            onReceived: (n) => (this.stats.messagesReceived += n),
+          },
+          this.#receiving.signal,
+        ),
+      );
+    }
+    this.#startMetrics();
+  }
+
+  /** Messages being worked on or waiting for a worker. */
+  get inFlight(): number {
+    return this.#work.pending + this.#work.size;
+  }
+
+  /**
+   * Graceful shutdown: stop receiving; let in-flight messages finish for up to the grace period;
+   * then abort the rest, releasing their messages (never deleting them); flush the output.
+   */
+  stop(reason = "stop requested"): Promise<void> {
+    this.#stopping ??= this.#shutdown(reason);
+    return this.#stopping;
+  }
+
+  async #shutdown(reason: string): Promise<void> {
+    const graceMs = this.#settings.s3beat.shutdownGracePeriodSeconds * 1000;
+    this.#log.info({ reason, inFlight: this.inFlight, gracePeriodSeconds: graceMs / 1000 }, "shutting down: no new messages will be received");
+    this.#receiving.abort();
+    await Promise.allSettled(this.#pollers);
+    this.#work.clear(); // nothing queued here was started; those messages reappear after their visibility timeout
+    const finished = await Promise.race([this.#work.onIdle().then(() => true), sleep(graceMs).then(() => false)]);
+    if (!finished) {
+      this.#log.warn({ inFlight: this.inFlight }, "grace period over: releasing unfinished messages for redelivery");
+      this.#working.abort(new Error("shutdown grace period over"));
+      await this.#work.onIdle();
+    }
+    try {
+      await this.#output.close();
+    } catch (err) {
+      this.#log.error({ err: describeCause(err) }, `output did not close cleanly: ${describeCause(err)}`);
+    }
+    clearInterval(this.#metricsTimer);
+    this.#log.info({ stats: this.stats, maxRssBytes: process.resourceUsage().maxRSS * 1024 }, "s3beat stopped");
+  }
+
+  #startMetrics(): void {
+    const periodMs = this.#settings.logging.metricsPeriodSeconds * 1000;
+    if (periodMs <= 0) return;
+    let prev = { ...this.stats };
+    this.#metricsTimer = setInterval(() => {
+      const delta = statsDelta(this.stats, prev);
+      prev = { ...this.stats };
+      if (Object.keys(delta).length > 0) this.#log.info({ delta, inFlight: this.inFlight, rssBytes: process.memoryUsage.rss() }, `non-zero metrics in the last ${periodMs / 1000}s`);
+    }, periodMs);
+    this.#metricsTimer.unref();
+  }
+}

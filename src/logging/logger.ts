@@ -1,0 +1,39 @@
+import pino, { type Logger, type DestinationStream } from "pino";
+import pinoPretty from "pino-pretty";
+import { REDACTED_KEYS, scrubSecrets } from "./redact.ts";
+
+export type { Logger } from "pino";
+
+export interface LoggerOptions {
+  level: string;
+  format: "json" | "pretty";
+  /** Where log lines go; stderr by default, because stdout may carry events (output.console). */
+  destination?: NodeJS.WritableStream;
+}
+
+/** Every serialized line passes the scrubber before it reaches the destination. */
+function scrubbing(dest: NodeJS.WritableStream): DestinationStream {
+  return { write: (line: string) => dest.write(scrubSecrets(line)) };
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  const base = opts.destination ?? process.stderr;
+  const dest = opts.format === "pretty" ? pinoPretty({ destination: base, colorize: Boolean((base as NodeJS.WriteStream).isTTY), translateTime: "SYS:standard", ignore: "pid,hostname" }) : base;
+  const redactPaths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+  return pino(
+    {
+      name: "s3beat",
+      level: opts.level,
+      base: { service: "s3beat" },
+      redact: { paths: redactPaths, censor: "[REDACTED]" },
+      serializers: { err: pino.stdSerializers.err },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    scrubbing(dest),
+  );
+}
+
+/** A logger that drops everything (unit tests of modules that log). */
+export function silentLogger(): Logger {
+  return pino({ level: "silent" });
+}

@@ -1,0 +1,32 @@
+/** Where a unit of work was: every error the pipeline logs says which queue, message, bucket and key. */
+export interface WorkContext {
+  queue: string;
+  messageId?: string;
+  bucket?: string;
+  key?: string;
+}
+
+/** An object could not be ingested; the message that named it will be retried. */
+export class ObjectError extends Error {
+  override name = "ObjectError";
+  readonly context: WorkContext;
+
+  constructor(message: string, context: WorkContext, cause: unknown) {
+    super(`${message} (s3://${context.bucket}/${context.key}, queue ${context.queue}, message ${context.messageId}): ${describeCause(cause)}`, { cause });
+    this.context = context;
+  }
+}
+
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause as { Code?: string }).Code ?? (cause.name !== "Error" ? cause.name : undefined);
+    return code && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+  }
+  return String(cause);
+}
+
+/** S3 says the object is not there: retrying will not make it appear. */
+export function isNoSuchKey(err: unknown): boolean {
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === "NoSuchKey" || e?.Code === "NoSuchKey" || (e?.name === "NotFound" && e.$metadata?.httpStatusCode === 404);
+}

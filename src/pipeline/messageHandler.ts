@@ -1,0 +1,109 @@
+import type { Logger } from "pino";
+import type { ObjectGetter } from "../reader/objectSource.ts";
+import type { DeleteBatcher } from "../source/deleteBatcher.ts";
+import { parseNotification } from "../source/notification.ts";
+import type { MessageSettler, ReceivedMessage } from "../source/sqsQueue.ts";
+import { settle, type BackoffPolicy, type MessageOutcome, type ObjectOutcome } from "./decision.ts";
+import { describeCause, type WorkContext } from "./errors.ts";
+import { processObject, type ObjectProcessorDeps } from "./objectProcessor.ts";
+
+/** Everything one queue's messages are handled with; the S3 getter uses that queue's credentials. */
+export interface QueueContext {
+  name: string;
+  region: string;
+  settler: MessageSettler;
+  deleter: DeleteBatcher;
+  objects: ObjectGetter;
+}
+
+export interface MessageHandlerDeps extends Omit<ObjectProcessorDeps, "objects"> {
+  visibilityTimeoutSeconds: number;
+  backoff: BackoffPolicy;
+}
+
+/**
+ * Handles one message from receipt to settlement: extends its visibility while it works, reads
+ * every object it names, then deletes it, schedules a retry, or releases it (shutdown).
+ */
+export async function handleMessage(msg: ReceivedMessage, queue: QueueContext, deps: MessageHandlerDeps, signal: AbortSignal): Promise<void> {
+  const ctx: WorkContext = { queue: queue.name, messageId: msg.messageId };
+  const log = deps.log.child(ctx);
+  const stopExtending = extendVisibilityWhileBusy(msg, queue.settler, deps.visibilityTimeoutSeconds, log);
+  let outcome: MessageOutcome;
+  try {
+    outcome = await work(msg, queue, deps, ctx, log, signal);
+  } finally {
+    stopExtending();
+  }
+  await apply(outcome, msg, queue, deps, log);
+}
+
+async function work(msg: ReceivedMessage, queue: QueueContext, deps: MessageHandlerDeps, ctx: WorkContext, log: Logger, signal: AbortSignal): Promise<MessageOutcome> {
+  const parsed = parseNotification(msg.body, queue.region);
+  if (parsed.kind === "malformed") {
+    deps.stats.messagesMalformed++;
+    log.error({ bodyExcerpt: msg.body.slice(0, 300) }, `malformed notification deleted: ${parsed.reason}`);
+    return { kind: "malformed" };
+  }
+  if (parsed.kind === "test-event") {
+    deps.stats.testEvents++;
+    log.info({ bucket: parsed.bucket }, "s3:TestEvent received (S3 checks the notification setup); deleted");
+    return { kind: "test-event" };
+  }
+  const outcomes: ObjectOutcome[] = [];
+  for (const ref of parsed.objects) {
+    if (signal.aborted) return { kind: "interrupted" };
+    try {
+      outcomes.push(await processObject(ref, ctx, { ...deps, objects: queue.objects }, signal));
+    } catch (err) {
+      if (signal.aborted) return { kind: "interrupted" };
+      deps.stats.objectsFailed++;
+      log.error({ bucket: ref.bucket, key: ref.key, err: describeCause(err) }, describeCause(err));
+      // The rest of the message will be read again on retry; stop here rather than duplicate more.
+      outcomes.push("failed");
+      break;
+    }
+  }
+  return { kind: "objects", objects: outcomes };
+}
+
+async function apply(outcome: MessageOutcome, msg: ReceivedMessage, queue: QueueContext, deps: MessageHandlerDeps, log: Logger): Promise<void> {
+  const decision = settle(outcome, msg.receiveCount, deps.backoff);
+  try {
+    switch (decision.action) {
+      case "delete":
+        await queue.deleter.delete(msg.receiptHandle);
+        deps.stats.messagesDeleted++;
+        log.debug("message deleted");
+        return;
+      case "retry":
+        deps.stats.messagesRetried++;
+        log.warn(
+          { receiveCount: msg.receiveCount, retryInSeconds: decision.visibilitySeconds },
+          `message kept for retry in ${decision.visibilitySeconds}s (receive ${msg.receiveCount}; after the queue's maxReceiveCount it moves to the dead-letter queue)`,
+        );
+        await queue.settler.changeVisibility(msg.receiptHandle, decision.visibilitySeconds);
+        return;
+      case "release":
+        deps.stats.messagesReleased++;
+        log.info("shutdown: message released for redelivery");
+        await queue.settler.changeVisibility(msg.receiptHandle, 0);
+        return;
+    }
+  } catch (err) {
+    // Not fatal for delivery: an undeleted message comes back after its visibility timeout (a duplicate, never a loss).
+    log.error({ err: describeCause(err) }, `could not ${decision.action} message: ${describeCause(err)}`);
+  }
+}
+
+/** Re-extends the visibility timeout every half timeout, so a long object is not handed to another consumer midway. */
+function extendVisibilityWhileBusy(msg: ReceivedMessage, settler: MessageSettler, timeoutSeconds: number, log: Logger): () => void {
+  const timer = setInterval(() => {
+    settler.changeVisibility(msg.receiptHandle, timeoutSeconds).then(
+      () => log.debug({ timeoutSeconds }, "visibility extended"),
+      (err: unknown) => log.warn({ err: describeCause(err) }, `could not extend visibility timeout: ${describeCause(err)}`),
+    );
+  }, (timeoutSeconds * 1000) / 2);
+  timer.unref();
+  return () => clearInterval(timer);
+}

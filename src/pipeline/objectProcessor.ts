@@ -1,0 +1,118 @@
+import type { Logger } from "pino";
+import type { Output } from "../outputs/output.ts";
+import type { Decoder } from "../reader/decoders/decoder.ts";
+import { decompressIfGzip } from "../reader/gzip.ts";
+import type { ObjectGetter } from "../reader/objectSource.ts";
+import type { ObjectOutcome } from "./decision.ts";
+import { ObjectError, isNoSuchKey, type WorkContext } from "./errors.ts";
+import { buildEvent, type BeatEvent, type ObjectRef } from "./event.ts";
+import type { Stats } from "./stats.ts";
+
+export interface ObjectProcessorDeps {
+  objects: ObjectGetter;
+  /** The decoder for an object key (file selectors choose per key). */
+  decoderFor: (key: string) => Decoder;
+  output: Output;
+  stats: Stats;
+  log: Logger;
+  version: string;
+  keyInclude?: RegExp;
+  keyExclude?: RegExp;
+  /** Events per published batch. */
+  batchMaxEvents?: number;
+  /** Bytes of message text per published batch. */
+  batchMaxBytes?: number;
+  /**
+   * Unacknowledged batches per object. This is what bounds memory while the output is slow: the
+   * reader stops pulling from S3 until the oldest batch is acknowledged.
+   */
+  maxBatchesInFlight?: number;
+}
+
+export function keySelected(key: string, include?: RegExp, exclude?: RegExp): boolean {
+  if (include && !include.test(key)) return false;
+  if (exclude && exclude.test(key)) return false;
+  return true;
+}
+
+/**
+ * Reads one object and publishes its events. Resolves with the outcome once every event is
+ * acknowledged by the output; throws ObjectError (with queue/message/bucket/key) otherwise.
+ */
+export async function processObject(
+  ref: ObjectRef,
+  ctx: WorkContext,
+  deps: ObjectProcessorDeps,
+  signal: AbortSignal,
+): Promise<ObjectOutcome> {
+  const where: WorkContext = { ...ctx, bucket: ref.bucket, key: ref.key };
+  if (!keySelected(ref.key, deps.keyInclude, deps.keyExclude)) {
+    deps.stats.objectsFiltered++;
+    deps.log.debug(where, "object skipped by keyInclude/keyExclude");
+    return "filtered";
+  }
+
+  let body: AsyncIterable<Uint8Array>;
+  try {
+    body = await deps.objects.getObject(ref, signal);
+  } catch (err) {
+    if (isNoSuchKey(err)) {
+      deps.stats.objectsNotFound++;
+      deps.log.warn(where, `object s3://${ref.bucket}/${ref.key} no longer exists (NoSuchKey); its notification is dropped`);
+      return "not-found";
+    }
+    throw new ObjectError("cannot get object", where, err);
+  }
+
+  const batchMaxEvents = deps.batchMaxEvents ?? 1024;
+  const batchMaxBytes = deps.batchMaxBytes ?? 1 << 20;
+  const maxInFlight = deps.maxBatchesInFlight ?? 4;
+  const inFlight: Promise<void>[] = [];
+  let failure: unknown;
+  let batch: BeatEvent[] = [];
+  let batchBytes = 0;
+  let events = 0;
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const sent = batch;
+    batch = [];
+    batchBytes = 0;
+    const acked = deps.output.publish(sent).then(
+      () => {
+        deps.stats.eventsAcked += sent.length;
+      },
+      (err: unknown) => {
+        failure ??= err;
+      },
+    );
+    inFlight.push(acked);
+    deps.stats.eventsPublished += sent.length;
+    if (inFlight.length >= maxInFlight) await inFlight.shift();
+  };
+
+  try {
+    for await (const record of deps.decoderFor(ref.key)(decompressIfGzip(body))) {
+      if (failure !== undefined) break;
+      if (signal.aborted) throw signal.reason;
+      const event = buildEvent(ref, record, deps.version);
+      if (record.truncated) deps.stats.eventsTruncated++;
+      batch.push(event);
+      batchBytes += record.text.length;
+      events++;
+      if (batch.length >= batchMaxEvents || batchBytes >= batchMaxBytes) await flush();
+    }
+    if (failure === undefined) await flush();
+    await Promise.all(inFlight);
+  } catch (err) {
+    await Promise.allSettled(inFlight);
+    if (signal.aborted) throw err;
+    throw new ObjectError(`cannot read object after ${events} events`, where, err);
+  }
+  if (failure !== undefined) throw new ObjectError(`output ${deps.output.name} did not acknowledge events`, where, failure);
+
+  deps.stats.objectsRead++;
+  deps.log.debug({ ...where, events }, "object ingested");
+  return "delivered";
+}
+

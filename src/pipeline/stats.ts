@@ -1,0 +1,46 @@
+/** Counters of what the daemon did: logged periodically and at shutdown, used by the demo and tests. */
+export interface Stats {
+  messagesReceived: number;
+  messagesDeleted: number;
+  messagesRetried: number;
+  messagesReleased: number;
+  messagesMalformed: number;
+  testEvents: number;
+  objectsRead: number;
+  objectsFiltered: number;
+  objectsNotFound: number;
+  objectsFailed: number;
+  eventsPublished: number;
+  eventsAcked: number;
+  eventsTruncated: number;
+  receiveErrors: number;
+}
+
+export function newStats(): Stats {
+  return {
+    messagesReceived: 0,
+    messagesDeleted: 0,
+    messagesRetried: 0,
+    messagesReleased: 0,
+    messagesMalformed: 0,
+    testEvents: 0,
+    objectsRead: 0,
+    objectsFiltered: 0,
+    objectsNotFound: 0,
+    objectsFailed: 0,
+    eventsPublished: 0,
+    eventsAcked: 0,
+    eventsTruncated: 0,
+    receiveErrors: 0,
+  };
+}
+
+/** The counters that changed since `prev` (libbeat logs only non-zero deltas). */
+export function statsDelta(now: Stats, prev: Stats): Partial<Stats> {
+  const out: Partial<Stats> = {};
+  for (const k of Object.keys(now) as (keyof Stats)[]) {
+    const d = now[k] - prev[k];
+    if (d !== 0) out[k] = d;
+  }
+  return out;
+}

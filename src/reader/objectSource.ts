@@ -1,0 +1,24 @@
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { ObjectRef } from "../pipeline/event.ts";
+
+/** The one S3 call the reader needs; the real one wraps an S3Client (per role, per region). */
+export interface ObjectGetter {
+  /** Streams the object's bytes. Throws an error with `name` NoSuchKey when it is gone. */
+  getObject(ref: ObjectRef, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+}
+
+export class S3ObjectGetter implements ObjectGetter {
+  readonly #clientFor: (region: string) => S3Client;
+
+  constructor(clientFor: (region: string) => S3Client) {
+    this.#clientFor = clientFor;
+  }
+
+  async getObject(ref: ObjectRef, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    const out = await this.#clientFor(ref.region).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }), {
+      abortSignal: signal,
+    });
+    if (!out.Body) throw new Error("GetObject returned no body");
+    return out.Body as AsyncIterable<Uint8Array>;
+  }
+}

@@ -1,0 +1,81 @@
+import type { Logger } from "pino";
+import type PQueue from "p-queue";
+import { describeCause } from "../pipeline/errors.ts";
+import type { MessageReceiver, ReceivedMessage } from "./sqsQueue.ts";
+
+export interface PollerOptions {
+  queueName: string;
+  receiver: MessageReceiver;
+  /** Shared by every queue of the process: its concurrency is maxMessagesInFlight. */
+  work: PQueue;
+  waitTimeSeconds: number;
+  visibilityTimeoutSeconds: number;
+  handle: (msg: ReceivedMessage) => Promise<void>;
+  log: Logger;
+  onReceiveError?: () => void;
+  onReceived?: (n: number) => void;
+}
+
+/** Free slots in the work queue: receive never asks for more messages than can start now. */
+export function freeCapacity(work: PQueue): number {
+  return Math.max(0, work.concurrency - work.pending - work.size);
+}
+
+/**
+ * Long-polls one queue until `signal` aborts. Each receive asks for at most the number of idle
+ * workers (≤ 10), so messages never wait, invisible, in a local buffer.
+ */
+export async function pollQueue(opts: PollerOptions, signal: AbortSignal): Promise<void> {
+  let errorDelayMs = 1000;
+  while (!signal.aborted) {
+    if (freeCapacity(opts.work) === 0) {
+      await waitForSlot(opts.work, signal);
+      continue;
+    }
+    let messages: ReceivedMessage[];
+    try {
+      messages = await opts.receiver.receive(freeCapacity(opts.work), opts.waitTimeSeconds, opts.visibilityTimeoutSeconds, signal);
+      errorDelayMs = 1000;
+    } catch (err) {
+      if (signal.aborted) return;
+      opts.onReceiveError?.();
+      opts.log.error({ queue: opts.queueName, err: describeCause(err), retryInMs: errorDelayMs }, `ReceiveMessage failed on ${opts.queueName}: ${describeCause(err)}`);
+      await sleep(errorDelayMs, signal);
+      errorDelayMs = Math.min(errorDelayMs * 2, 30_000);
+      continue;
+    }
+    if (messages.length > 0) opts.onReceived?.(messages.length);
+    for (const msg of messages) {
+      // Errors are handled inside handle(); the catch only guards against a bug escaping.
+      void opts.work.add(() => opts.handle(msg)).catch((err: unknown) => {
+        // clear() at shutdown rejects queued, never-started tasks: their messages simply reappear.
+        if ((err as Error)?.name !== "AbortError") opts.log.error({ err }, "message handler crashed");
+      });
+    }
+  }
+}
+
+function waitForSlot(work: PQueue, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      work.removeEventListener("next", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    work.addEventListener("next", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

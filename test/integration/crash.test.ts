@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { s3Notification } from "../../src/demo/notifications.ts";
+import { bigLinesObject } from "../support/corpus.ts";
+import { createBucket, createQueue, putObject, queueDepth, readFileOutput, sendBodies, startTestAws, tempDir, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
+import { logLines, spawnS3beat } from "../support/child.ts";
+
+const BUCKET = "crash-bucket";
+const LINES = 300_000;
+
+function config(aws: TestAws, queueUrl: string, out: string, grace = "20s"): string {
+  return `s3beat:
+  sqsQueues: ["${queueUrl}"]
+  accessKeyID: test-access-key
+  secretAccessKey: test-secret-key
+  endpoints: { sqs: "${aws.endpoint}", s3: "${aws.endpoint}" }
+  sqsWaitTime: 1s
+  visibilityTimeout: 4s
+  shutdownGracePeriod: ${grace}
+output.file:
+  path: ${out}
+  rotate_every_kb: 1048576
+logging.metrics.period: 0
+`;
+}
+
+/** Counts per line number of the big object in the output; every line must be there. */
+async function tally(out: string) {
+  const { events, torn } = await readFileOutput(out);
+  const counts = new Uint8Array(LINES);
+  for (const e of events) {
+    const m = /^big line=(\d+) /.exec(e.message);
+    if (m) counts[Number(m[1])]! += 1;
+  }
+  let missing = 0;
+  let duplicates = 0;
+  for (const c of counts) {
+    if (c === 0) missing++;
+    else duplicates += c - 1;
+  }
+  return { events: events.length, torn, missing, duplicates };
+}
+
+describe("the daemon as a child process", () => {
+  let aws: TestAws;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    aws = await startTestAws();
+    dir = await tempDir();
+    await createBucket(aws, BUCKET);
+    const big = bigLinesObject("big/object.log.gz", LINES);
+    await putObject(aws, BUCKET, big.key, big.body);
+  });
+  afterAll(async () => {
+    await aws?.stop();
+    await dir?.remove();
+  });
+
+  it("loses nothing when SIGKILLed in the middle of a large object (duplicates allowed, counted)", async () => {
+    const { url } = await createQueue(aws, "crash");
+    await sendBodies(aws, url, [s3Notification([{ bucket: BUCKET, key: "big/object.log.gz", size: 1 }])]);
+    const out = `${dir.path}/crash-out`;
+    const cfg = await writeConfig(dir.path, config(aws, url, out), "crash.yml");
+
+    const first = spawnS3beat(["run", "-c", cfg]);
+    await waitFor("the first run to be midway", async () => (await tally(out).catch(() => ({ events: 0 }))).events >= 20_000, 60_000, 20);
+    first.proc.kill("SIGKILL");
+    expect((await first.exited).signal).toBe("SIGKILL");
+    const atKill = await tally(out);
+    // The premise: it really was killed midway.
+    expect(atKill.events).toBeGreaterThan(0);
+    expect(atKill.missing).toBeGreaterThan(0);
+
+    // The message was neither deleted nor lost: it is still on the queue.
+    const depth = await queueDepth(aws, url);
+    expect(depth.visible + depth.inFlight).toBe(1);
+
+    const second = spawnS3beat(["run", "-c", cfg]);
+    try {
+      await waitFor("the restarted daemon to finish the object", async () => (await queueDepth(aws, url)).inFlight + (await queueDepth(aws, url)).visible === 0, 90_000, 200);
+    } finally {
+      second.proc.kill("SIGTERM");
+    }
+    expect((await second.exited).code).toBe(0);
+
+    const final = await tally(out);
+    console.log(`SIGKILL test: ${atKill.events} events before the kill, ${final.duplicates} duplicates after the restart, ${final.torn} torn line(s)`);
+    expect(final.missing).toBe(0);
+    expect(final.duplicates).toBeGreaterThanOrEqual(atKill.events - atKill.torn - 1);
+    expect(final.torn).toBeLessThanOrEqual(1);
+  });
+
+  it("on SIGTERM stops receiving, releases the unfinished message at once, and exits 0", async () => {
+    const { url } = await createQueue(aws, "graceful");
+    await sendBodies(aws, url, [s3Notification([{ bucket: BUCKET, key: "big/object.log.gz", size: 1 }])]);
+    const out = `${dir.path}/graceful-out`;
+    const cfg = await writeConfig(dir.path, config(aws, url, out, "1s"), "graceful.yml");
+
+    const child = spawnS3beat(["run", "-c", cfg]);
+    await waitFor("the daemon to be midway", async () => (await tally(out).catch(() => ({ events: 0 }))).events >= 5_000, 60_000, 20);
+    child.proc.kill("SIGTERM");
+    const { code } = await child.exited;
+    expect(code).toBe(0);
+    const logs = logLines(child.stderr());
+    expect(logs.some((l) => l.msg === "shutdown: message released for redelivery")).toBe(true);
+    expect(logs.at(-1)?.msg).toBe("s3beat stopped");
+    // Released with visibility 0: visible again now, not after the 4 s timeout.
+    expect(await queueDepth(aws, url)).toEqual({ visible: 1, inFlight: 0 });
+    const { torn } = await tally(out);
+    expect(torn).toBe(0); // a graceful stop never tears a line
+  });
+});

@@ -1,0 +1,147 @@
+import { writeFile, rm, stat } from "node:fs/promises";
+import { Writable } from "node:stream";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfigFile } from "../../src/config/load.ts";
+import { Daemon } from "../../src/daemon.ts";
+import { s3Notification, snsWrapped } from "../../src/demo/notifications.ts";
+import { createLogger } from "../../src/logging/logger.ts";
+import { createBucket, createQueue, putObject, queueDepth, readFileOutput, sendBodies, startTestAws, tempDir, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
+
+const BUCKET = "failures-bucket";
+
+function captureLogs() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split("\n")) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { lines, log: createLogger({ level: "info", format: "json", destination: sink }) };
+}
+
+function config(aws: TestAws, queueUrl: string, outDir: string, extra = ""): string {
+  return `s3beat:
+  sqsQueues: ["${queueUrl}"]
+  accessKeyID: test-access-key
+  secretAccessKey: test-secret-key
+  endpoints: { sqs: "${aws.endpoint}", s3: "${aws.endpoint}" }
+  sqsWaitTime: 1s
+${extra}
+output.file:
+  path: ${outDir}
+logging.metrics.period: 0
+`;
+}
+
+const ref = (key: string) => ({ bucket: BUCKET, key, size: 1 });
+
+describe("failures lose nothing and stop nothing", () => {
+  let aws: TestAws;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    aws = await startTestAws();
+    dir = await tempDir();
+    await createBucket(aws, BUCKET);
+  });
+  afterAll(async () => {
+    await aws?.stop();
+    await dir?.remove();
+  });
+
+  it("keeps the message while the output fails, and delivers it on a later receive", async () => {
+    const { url } = await createQueue(aws, "output-fails");
+    const lines = Array.from({ length: 500 }, (_, i) => `retry line ${i}`);
+    await putObject(aws, BUCKET, "retry/object.log", lines.join("\n"));
+    await sendBodies(aws, url, [s3Notification([ref("retry/object.log")])]);
+
+    // The output directory's parent is a regular file: every write fails until it is removed.
+    const blocker = `${dir.path}/blocker`;
+    await writeFile(blocker, "not a directory");
+    const cfg = await writeConfig(dir.path, config(aws, url, `${blocker}/out`, "  retryBackoff.init: 1s\n  retryBackoff.max: 2s"), "retry.yml");
+    const { lines: logs, log } = captureLogs();
+    const daemon = new Daemon((await loadConfigFile(cfg)).settings, { log });
+    await daemon.start();
+    try {
+      await waitFor("a failed attempt", () => daemon.stats.messagesRetried >= 1);
+      expect(daemon.stats.messagesDeleted).toBe(0);
+      expect(await queueDepth(aws, url)).toEqual({ visible: 0, inFlight: 1 });
+      const failure = logs.find((l) => l.level === 50 && String(l.msg).includes("retry/object.log"));
+      expect(failure?.msg).toMatch(/output file did not acknowledge events.*cannot open/);
+      expect(failure).toMatchObject({ queue: "output-fails", bucket: BUCKET, key: "retry/object.log" });
+
+      await rm(blocker);
+      await waitFor("the retry to succeed", () => daemon.stats.messagesDeleted === 1, 30_000);
+    } finally {
+      await daemon.stop("test done");
+    }
+    expect(daemon.stats.messagesReceived).toBeGreaterThanOrEqual(2);
+    const { events } = await readFileOutput(`${blocker}/out`);
+    expect(events.map((e) => e.message)).toEqual(lines);
+    expect(await queueDepth(aws, url)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it("logs a corrupt gzip object, a malformed notification and a missing object clearly, and keeps serving the rest", async () => {
+    const { url } = await createQueue(aws, "bad-input");
+    const good = gzipSync("good 1\ngood 2\n");
+    const corrupt = Buffer.from(gzipSync(Array.from({ length: 2000 }, (_, i) => `line ${i} ${Math.random()}`).join("\n")));
+    corrupt.fill(0x55, 200, 400); // damaged in the middle: the header is fine, the deflate data is not
+    await putObject(aws, BUCKET, "bad/corrupt.log.gz", corrupt);
+    await putObject(aws, BUCKET, "bad/good 1.log.gz", good);
+    await putObject(aws, BUCKET, "bad/good2.log", "good 3\n");
+    await sendBodies(aws, url, [
+      s3Notification([ref("bad/corrupt.log.gz")]),
+      "this is { not a notification",
+      s3Notification([ref("bad/good 1.log.gz")]),
+      snsWrapped(s3Notification([ref("bad/good2.log")])),
+      s3Notification([ref("bad/never-uploaded.log")]),
+    ]);
+
+    const out = `${dir.path}/bad-out`;
+    const cfg = await writeConfig(dir.path, config(aws, url, out, "  retryBackoff.init: 5m"), "bad.yml");
+    const { lines: logs, log } = captureLogs();
+    const daemon = new Daemon((await loadConfigFile(cfg)).settings, { log });
+    await daemon.start();
+    try {
+      await waitFor("good, malformed and missing messages deleted and the corrupt one kept", () => daemon.stats.messagesDeleted === 4 && daemon.stats.messagesRetried === 1);
+    } finally {
+      await daemon.stop("test done");
+    }
+
+    const corruptLog = logs.find((l) => String(l.msg).includes("corrupt gzip"));
+    expect(corruptLog).toMatchObject({ level: 50, queue: "bad-input", bucket: BUCKET, key: "bad/corrupt.log.gz" });
+    expect(corruptLog?.msg).toMatch(/s3:\/\/failures-bucket\/bad\/corrupt\.log\.gz/);
+    expect(typeof corruptLog?.messageId).toBe("string");
+    expect(logs.find((l) => String(l.msg).startsWith("malformed notification deleted"))).toMatchObject({ level: 50, queue: "bad-input", bodyExcerpt: "this is { not a notification" });
+    expect(logs.find((l) => String(l.msg).includes("NoSuchKey"))?.msg).toMatch(/never-uploaded\.log no longer exists/);
+
+    const { events } = await readFileOutput(out);
+    expect(events.map((e) => e.message).sort()).toEqual(["good 1", "good 2", "good 3"]);
+    expect(daemon.stats).toMatchObject({ messagesMalformed: 1, objectsNotFound: 1, objectsFailed: 1 });
+    // The corrupt object's message is still on the queue, on its way to the dead-letter queue.
+    expect(await queueDepth(aws, url)).toEqual({ visible: 0, inFlight: 1 });
+  });
+
+  it("truncates and flags a 20 MB line without holding it, and reads the next line intact", async () => {
+    const { url } = await createQueue(aws, "huge-line");
+    const huge = "x".repeat(20 * 1024 * 1024);
+    await putObject(aws, BUCKET, "huge/line.log.gz", gzipSync(`before\n${huge}\nafter\n`));
+    await sendBodies(aws, url, [s3Notification([ref("huge/line.log.gz")])]);
+    const out = `${dir.path}/huge-out`;
+    const cfg = await writeConfig(dir.path, config(aws, url, out, "  maxEventBytes: 64KiB"), "huge.yml");
+    const daemon = new Daemon((await loadConfigFile(cfg)).settings, { log: captureLogs().log });
+    await daemon.start();
+    try {
+      await waitFor("the message deleted", () => daemon.stats.messagesDeleted === 1);
+    } finally {
+      await daemon.stop("test done");
+    }
+    const { events } = await readFileOutput(out);
+    expect(events.map((e) => e.message.length)).toEqual([6, 64 * 1024, 5]);
+    expect(events[1]?.log.flags).toEqual(["truncated"]);
+    expect(events[2]?.message).toBe("after");
+    expect(daemon.stats.eventsTruncated).toBe(1);
+    expect((await stat(`${out}/s3beat`)).size).toBeLessThan(200 * 1024);
+  });
+});

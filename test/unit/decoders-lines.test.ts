@@ -1,0 +1,188 @@
+import { describe, it, expect } from "vitest";
+import type { Decoder, DecodedRecord } from "../../src/reader/decoders/decoder.ts";
+import { linesDecoder, utf8Boundary } from "../../src/reader/decoders/lines.ts";
+
+// --- chunk-feeding helpers (each decoder test file carries its own copy) ---------------------
+
+/** Deterministic PRNG (mulberry32) so that a failing random chunking is reproducible. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function* bySizes(data: Buffer, size: () => number): AsyncGenerator<Buffer> {
+  for (let i = 0; i < data.length; ) {
+    const n = size();
+    yield data.subarray(i, i + n);
+    i += n;
+  }
+}
+
+/** Like a pooled reader: every chunk is the same buffer refilled, so decoders must copy what they keep. */
+async function* reusedBuffer(data: Buffer, size: () => number, max: number): AsyncGenerator<Buffer> {
+  const buf = Buffer.alloc(max);
+  for (let i = 0; i < data.length; ) {
+    const n = Math.min(size(), data.length - i);
+    data.copy(buf, 0, i, i + n);
+    yield buf.subarray(0, n);
+    buf.fill(0x2a); // scribble over it once the consumer asks for more
+    i += n;
+  }
+}
+
+type Chunking = (data: Buffer) => AsyncIterable<Buffer>;
+
+const CHUNKINGS: Record<string, Chunking> = {
+  whole: async function* (data) {
+    yield data;
+  },
+  "1-byte": (data) => bySizes(data, () => 1),
+  "random 1-16": (data) => {
+    const r = rng(7);
+    return bySizes(data, () => 1 + Math.floor(r() * 16));
+  },
+  "random 1-64, reused buffer": (data) => {
+    const r = rng(11);
+    return reusedBuffer(data, () => 1 + Math.floor(r() * 64), 64);
+  },
+};
+
+/** For inputs of megabytes, where 1-byte chunks would only make the test slow. */
+const BIG_CHUNKINGS: Record<string, Chunking> = {
+  whole: CHUNKINGS.whole as Chunking,
+  "64 KiB": (data) => bySizes(data, () => 65536),
+  "random 1-100000, reused buffer": (data) => {
+    const r = rng(3);
+    return reusedBuffer(data, () => 1 + Math.floor(r() * 100000), 100000);
+  },
+};
+
+interface Outcome {
+  records: DecodedRecord[];
+  error?: string;
+}
+
+async function run(decoder: Decoder, chunks: AsyncIterable<Buffer>): Promise<Outcome> {
+  const records: DecodedRecord[] = [];
+  try {
+    for await (const r of decoder(chunks)) records.push(r);
+  } catch (err) {
+    return { records, error: (err as Error).message };
+  }
+  return { records };
+}
+
+/** Decodes `input` under every chunking, asserts they all agree, and returns the outcome. */
+async function decodeEveryWay(decoder: Decoder, input: string | Buffer, chunkings = CHUNKINGS): Promise<Outcome> {
+  const data = typeof input === "string" ? Buffer.from(input, "utf8") : input;
+  let first: Outcome | undefined;
+  for (const [name, chunking] of Object.entries(chunkings)) {
+    const outcome = await run(decoder, chunking(data));
+    if (first === undefined) first = outcome;
+    else expect(outcome, `chunking "${name}"`).toEqual(first);
+  }
+  return first as Outcome;
+}
+
+// ----------------------------------------------------------------------------------------------
+
+const rec = (offset: number, text: string, truncated = false): DecodedRecord => ({ offset, text, truncated });
+
+describe("linesDecoder", () => {
+  const cases: Array<{ name: string; input: string; max?: number; want: DecodedRecord[] }> = [
+    { name: "LF-terminated lines", input: "a\nbb\nccc\n", want: [rec(0, "a"), rec(2, "bb"), rec(5, "ccc")] },
+    { name: "no trailing newline", input: "a\nbc", want: [rec(0, "a"), rec(2, "bc")] },
+    { name: "CRLF", input: "a\r\nbb\r\nc", want: [rec(0, "a"), rec(3, "bb"), rec(7, "c")] },
+    { name: "only one trailing CR is stripped", input: "a\r\r\nb\r", want: [rec(0, "a\r"), rec(4, "b")] },
+    { name: "CR inside a line is kept", input: "a\rb\n", want: [rec(0, "a\rb")] },
+    {
+      name: "empty lines skipped but counted in offsets",
+      input: "\n\na\n\r\n\nb\n\n",
+      want: [rec(2, "a"), rec(7, "b")],
+    },
+    { name: "empty input", input: "", want: [] },
+    { name: "only newlines", input: "\n\r\n\n\r", want: [] },
+    {
+      name: "multi-byte UTF-8 (offsets are bytes)",
+      input: "héllo\n日本語\n😀x\nend",
+      want: [rec(0, "héllo"), rec(7, "日本語"), rec(17, "😀x"), rec(23, "end")],
+    },
+    { name: "line of exactly max bytes", input: "abc\nd\n", max: 3, want: [rec(0, "abc"), rec(4, "d")] },
+    { name: "max bytes plus CRLF is not truncated", input: "abc\r\nd", max: 3, want: [rec(0, "abc"), rec(5, "d")] },
+    { name: "one byte over max", input: "abcd\r\nd", max: 3, want: [rec(0, "abc", true), rec(6, "d")] },
+    {
+      name: "truncation keeps the next line intact",
+      input: "abcdefgh\nxy\nlast line too long",
+      max: 4,
+      want: [rec(0, "abcd", true), rec(9, "xy"), rec(12, "last", true)],
+    },
+    { name: "cut backs off before a 3-byte char", input: "ab日c\nz", max: 4, want: [rec(0, "ab", true), rec(7, "z")] },
+    { name: "cut backs off before a 4-byte char", input: "😀😀\n", max: 7, want: [rec(0, "😀", true)] },
+    { name: "cut right after a 4-byte char", input: "😀😀\n", max: 4, want: [rec(0, "😀", true)] },
+    { name: "limit below the first char: empty but flagged", input: "日\nok", max: 2, want: [rec(0, "", true), rec(4, "ok")] },
+  ];
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const out = await decodeEveryWay(linesDecoder({ maxEventBytes: c.max ?? 1024 }), c.input);
+      expect(out.error).toBeUndefined();
+      expect(out.records).toEqual(c.want);
+    });
+  }
+
+  it("gives every record the byte offset of its source text", async () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `${i} ${"é€😀x".repeat(i % 7)}`);
+    const separators = ["\n", "\r\n", "\n\n", "\r\n\r\n"];
+    const src = Buffer.from(lines.map((l, i) => l + separators[i % separators.length]).join(""), "utf8");
+    const out = await decodeEveryWay(linesDecoder({ maxEventBytes: 1 << 20 }), src);
+    expect(out.records.map((r) => r.text)).toEqual(lines);
+    for (const r of out.records) {
+      expect(src.subarray(r.offset, r.offset + Buffer.byteLength(r.text)).toString("utf8")).toBe(r.text);
+    }
+  });
+
+  it("truncates a 5 MB line at a char boundary, discards its rest and keeps the next line", async () => {
+    const long = "é".repeat(2.5 * 1024 * 1024); // 5 MiB of 2-byte chars
+    const src = Buffer.from(`first\n${long}\r\nnext\n`, "utf8");
+    const out = await decodeEveryWay(linesDecoder({ maxEventBytes: 1001 }), src, BIG_CHUNKINGS);
+    expect(out.records).toEqual([
+      rec(0, "first"),
+      rec(6, "é".repeat(500), true), // 1001 would split a char: 1000 bytes kept
+      rec(6 + 5 * 1024 * 1024 + 2, "next"),
+    ]);
+  });
+
+  it("streams a line spanning many chunks in linear time", async () => {
+    const src = Buffer.from(`${"a".repeat(4 * 1024 * 1024)}\nb`, "utf8");
+    const started = performance.now();
+    const out = await run(linesDecoder({ maxEventBytes: 8 * 1024 * 1024 }), bySizes(src, () => 512));
+    expect(out.records.map((r) => [r.offset, r.text.length])).toEqual([
+      [0, 4 * 1024 * 1024],
+      [4 * 1024 * 1024 + 1, 1],
+    ]);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe("utf8Boundary", () => {
+  const bytes = Buffer.from("a日😀", "utf8"); // a | E6 97 A5 | F0 9F 98 80
+  const cases: Array<[end: number, want: number]> = [
+    [0, 0],
+    [1, 1],
+    [2, 1],
+    [3, 1],
+    [4, 4],
+    [5, 4],
+    [6, 4],
+    [7, 4],
+    [8, 8],
+  ];
+  for (const [end, want] of cases) {
+    it(`cut at ${end} -> ${want}`, () => expect(utf8Boundary(bytes, 0, end)).toBe(want));
+  }
+});
+

@@ -1,0 +1,243 @@
+import { describe, it, expect } from "vitest";
+import type { DecoderSettings, MultilineSettings } from "../../src/config/settings.ts";
+import type { Decoder, DecodedRecord } from "../../src/reader/decoders/decoder.ts";
+import { createDecoder } from "../../src/reader/decoders/index.ts";
+import { multiline } from "../../src/reader/decoders/multiline.ts";
+
+// --- chunk-feeding helpers (each decoder test file carries its own copy) ---------------------
+
+/** Deterministic PRNG (mulberry32) so that a failing random chunking is reproducible. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function* bySizes(data: Buffer, size: () => number): AsyncGenerator<Buffer> {
+  for (let i = 0; i < data.length; ) {
+    const n = size();
+    yield data.subarray(i, i + n);
+    i += n;
+  }
+}
+
+/** Like a pooled reader: every chunk is the same buffer refilled, so decoders must copy what they keep. */
+async function* reusedBuffer(data: Buffer, size: () => number, max: number): AsyncGenerator<Buffer> {
+  const buf = Buffer.alloc(max);
+  for (let i = 0; i < data.length; ) {
+    const n = Math.min(size(), data.length - i);
+    data.copy(buf, 0, i, i + n);
+    yield buf.subarray(0, n);
+    buf.fill(0x2a); // scribble over it once the consumer asks for more
+    i += n;
+  }
+}
+
+type Chunking = (data: Buffer) => AsyncIterable<Buffer>;
+
+const CHUNKINGS: Record<string, Chunking> = {
+  whole: async function* (data) {
+    yield data;
+  },
+  "1-byte": (data) => bySizes(data, () => 1),
+  "random 1-16": (data) => {
+    const r = rng(7);
+    return bySizes(data, () => 1 + Math.floor(r() * 16));
+  },
+  "random 1-64, reused buffer": (data) => {
+    const r = rng(11);
+    return reusedBuffer(data, () => 1 + Math.floor(r() * 64), 64);
+  },
+};
+
+interface Outcome {
+  records: DecodedRecord[];
+  error?: string;
+}
+
+async function run(decoder: Decoder, chunks: AsyncIterable<Buffer>): Promise<Outcome> {
+  const records: DecodedRecord[] = [];
+  try {
+    for await (const r of decoder(chunks)) records.push(r);
+  } catch (err) {
+    return { records, error: (err as Error).message };
+  }
+  return { records };
+}
+
+/** Decodes `input` under every chunking, asserts they all agree, and returns the outcome. */
+async function decodeEveryWay(decoder: Decoder, input: string | Buffer, chunkings = CHUNKINGS): Promise<Outcome> {
+  const data = typeof input === "string" ? Buffer.from(input, "utf8") : input;
+  let first: Outcome | undefined;
+  for (const [name, chunking] of Object.entries(chunkings)) {
+    const outcome = await run(decoder, chunking(data));
+    if (first === undefined) first = outcome;
+    else expect(outcome, `chunking "${name}"`).toEqual(first);
+  }
+  return first as Outcome;
+}
+
+// ----------------------------------------------------------------------------------------------
+
+async function* records(...rs: DecodedRecord[]): AsyncGenerator<DecodedRecord> {
+  yield* rs;
+}
+
+async function collect(it: AsyncIterable<DecodedRecord>): Promise<DecodedRecord[]> {
+  const out: DecodedRecord[] = [];
+  for await (const r of it) out.push(r);
+  return out;
+}
+
+const one = (offset: number, text: string, truncated = false): DecodedRecord => ({ offset, text, truncated });
+const many = (offset: number, text: string, truncated = false): DecodedRecord => ({ offset, text, truncated, multiline: true });
+
+function lines(pattern: RegExp, negate: boolean, match: "after" | "before", maxLines = 500, maxEventBytes = 1 << 20): Decoder {
+  const ml: MultilineSettings = { pattern, negate, match, maxLines };
+  return createDecoder({ decoder: "lines", maxEventBytes, multiline: ml });
+}
+
+const JAVA = [
+  'Exception in thread "main" java.lang.IllegalStateException: boom',
+  "\tat com.example.Service.run(Service.java:42)",
+  "    at com.example.Main.main(Main.java:7)",
+  "Caused by: x", // not indented: starts a new event under ^\s
+  "  ... 3 more",
+  "INFO next event",
+].join("\n");
+
+describe("multiline (lines decoder + multiline, every chunking)", () => {
+  const cases: Array<{ name: string; decoder: Decoder; input: string; want: DecodedRecord[] }> = [
+    {
+      name: "negate false, match after: indented lines continue the previous line",
+      decoder: lines(/^\s/, false, "after"),
+      input: JAVA + "\n",
+      want: [
+        many(0, JAVA.split("\n").slice(0, 3).join("\n")),
+        many(152, "Caused by: x\n  ... 3 more"),
+        one(178, "INFO next event"),
+      ],
+    },
+    {
+      name: "negate true, match after: lines without a timestamp continue the previous one",
+      decoder: lines(/^\d{4}-/, true, "after"),
+      input: "stray\n2024-01-01 a\n  cont 1\r\ncont 2\n2024-01-02 b\n2024-01-03 c\nx",
+      want: [one(0, "stray"), many(6, "2024-01-01 a\n  cont 1\ncont 2"), one(36, "2024-01-02 b"), many(49, "2024-01-03 c\nx")],
+    },
+    {
+      name: "negate false, match before: lines ending in a backslash continue into the next one",
+      decoder: lines(/\\$/, false, "before"),
+      input: "line one \\\nline two \\\nline three\nsingle\nopen \\",
+      want: [many(0, "line one \\\nline two \\\nline three"), one(33, "single"), one(40, "open \\")],
+    },
+    {
+      name: "negate true, match before: a statement runs until a line ending in ';'",
+      decoder: lines(/;$/, true, "before"),
+      input: "SELECT *\nFROM t\nWHERE x;\nSELECT 1;\nUPDATE t\n",
+      want: [many(0, "SELECT *\nFROM t\nWHERE x;"), one(25, "SELECT 1;"), one(35, "UPDATE t")],
+    },
+    {
+      name: "a global regex does not skip every other line (lastIndex)",
+      decoder: lines(/^\s/g, false, "after"),
+      input: "a\n b\n c\n d\n e\nf\n",
+      want: [many(0, "a\n b\n c\n d\n e"), one(14, "f")],
+    },
+    {
+      name: "lines past maxLines are dropped and the record flagged",
+      decoder: lines(/^\s/, false, "after", 3),
+      input: "head\n 1\n 2\n 3\n 4\nnext\n",
+      want: [many(0, "head\n 1\n 2", true), one(17, "next")],
+    },
+    {
+      name: "text past maxEventBytes is cut on a char boundary",
+      decoder: lines(/^\s/, false, "after", 500, 12),
+      input: "abc\n 日本語\n more\nnext\n",
+      want: [many(0, "abc\n 日本", true), one(21, "next")], // 12 bytes would end inside 語
+    },
+    {
+      name: "a truncated line makes its group truncated",
+      decoder: lines(/^\s/, false, "after", 500, 6),
+      input: "abcdefgh\n x\nnext\n",
+      want: [many(0, "abcdef", true), one(12, "next")],
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const out = await decodeEveryWay(c.decoder, c.input);
+      expect(out.error).toBeUndefined();
+      expect(out.records).toEqual(c.want);
+    });
+  }
+});
+
+describe("multiline on records", () => {
+  const opts = (o: Partial<MultilineSettings> & { maxEventBytes?: number } = {}) => ({
+    pattern: /^\s/,
+    negate: false,
+    match: "after" as const,
+    maxLines: 500,
+    maxEventBytes: 1024,
+    ...o,
+  });
+
+  it("passes single lines through unchanged", async () => {
+    const input = [one(0, "a"), one(2, "b", true), { ...one(9, "c"), error: "e" }];
+    expect(await collect(multiline(records(...input), opts()))).toEqual(input);
+  });
+
+  it("keeps the first error of a group", async () => {
+    const out = await collect(multiline(records(one(0, "a"), { ...one(2, " b"), error: "e1" }, { ...one(5, " c"), error: "e2" }), opts()));
+    expect(out).toEqual([{ ...many(0, "a\n b\n c"), error: "e1" }]);
+  });
+
+  it("emits nothing for no input", async () => {
+    expect(await collect(multiline(records(), opts()))).toEqual([]);
+  });
+
+  it("with match before, flushes an unterminated group at the end", async () => {
+    const out = await collect(multiline(records(one(0, "a \\"), one(4, "b \\")), opts({ pattern: /\\$/, match: "before" })));
+    expect(out).toEqual([many(0, "a \\\nb \\")]);
+  });
+
+  it("does not change the caller's regex", async () => {
+    const pattern = /^\s/g;
+    await collect(multiline(records(one(0, "a"), one(2, " b"), one(5, " c")), opts({ pattern })));
+    expect(pattern.lastIndex).toBe(0);
+    expect(pattern.flags).toBe("g");
+  });
+});
+
+describe("createDecoder", () => {
+  const base: DecoderSettings = { decoder: "lines", maxEventBytes: 1024 };
+  const input = '{"Records":[{"a":1}]}\n\n{"b":2}\n';
+  const cases: Array<[string, DecoderSettings, DecodedRecord[]]> = [
+    ["lines", base, [one(0, '{"Records":[{"a":1}]}'), one(23, '{"b":2}')]],
+    ["ndjson", { ...base, decoder: "ndjson" }, [one(0, '{"Records":[{"a":1}]}'), one(23, '{"b":2}')]],
+    ["json", { ...base, decoder: "json" }, [one(0, '{"Records":[{"a":1}]}'), one(23, '{"b":2}')]],
+    [
+      "json with expandEventListFromField",
+      { ...base, decoder: "json", expandEventListFromField: "Records" },
+      [one(12, '{"a":1}'), { ...one(23, '{"b":2}'), error: 'field "Records" not found' }],
+    ],
+    [
+      "lines with multiline",
+      { ...base, multiline: { pattern: /^\{"b"/, negate: false, match: "after", maxLines: 10 } },
+      [many(0, '{"Records":[{"a":1}]}\n{"b":2}')],
+    ],
+    ["lines with a small maxEventBytes", { ...base, maxEventBytes: 4 }, [one(0, '{"Re', true), one(23, '{"b"', true)]],
+  ];
+  for (const [name, settings, want] of cases) {
+    it(name, async () => {
+      expect(await decodeEveryWay(createDecoder(settings), input)).toEqual({ records: want });
+    });
+  }
+
+  it("the ndjson decoder flags a line that is not JSON", async () => {
+    const out = await decodeEveryWay(createDecoder({ ...base, decoder: "ndjson" }), "{\n");
+    expect(out.records[0]?.error).toMatch(/^line is not valid JSON: /);
+  });
+});

@@ -1,0 +1,45 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createLogger } from "../../src/logging/logger.ts";
+import { registerSecret, scrubSecrets } from "../../src/logging/redact.ts";
+
+const ACCESS = "AKIAIOSFODNN7EXAMPLE";
+const TEMP = "ASIAY34FZKBOKMUTVV7A";
+const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const TOKEN = "IQoJb3JpZ2luX2VjEXAMPLETOKENvalue0123456789abcdefghijklmnopqrstuvwxyz==";
+
+describe("scrubSecrets", () => {
+  registerSecret(SECRET);
+  it.each([
+    [`key ${ACCESS} used`, ACCESS],
+    [`temp ${TEMP}`, TEMP],
+    [`the secret is ${SECRET}`, SECRET],
+    [`https://b.s3.amazonaws.com/k?X-Amz-Security-Token=${encodeURIComponent(TOKEN)}&X-Amz-Signature=abc`, encodeURIComponent(TOKEN)],
+    [`{"SessionToken":"${TOKEN}"}`, TOKEN],
+    [`x-amz-security-token: ${TOKEN}`, TOKEN],
+    [`aws_secret_access_key=${"z".repeat(40)}`, "z".repeat(40)],
+  ])("removes the secret from %s", (text, secret) => {
+    const out = scrubSecrets(text);
+    expect(out).not.toContain(secret);
+    expect(out).toContain("[REDACTED]");
+  });
+
+  it("leaves ordinary text alone", () => {
+    const text = "queue prod-events: 120 messages, s3://bucket/AWSLogs/123456789012/x.gz";
+    expect(scrubSecrets(text)).toBe(text);
+  });
+});
+
+describe("logger", () => {
+  it("never writes a secret, by key name or inside a message", () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) });
+    const log = createLogger({ level: "info", format: "json", destination: sink });
+    log.info({ config: { accessKeyID: ACCESS, secretAccessKey: SECRET }, credentials: { sessionToken: TOKEN } }, "loaded");
+    log.error(new Error(`request failed for ${TEMP} with secret ${SECRET}`), `signature ${SECRET}`);
+    const all = lines.join("");
+    expect(lines.length).toBe(2);
+    for (const s of [ACCESS, SECRET, TOKEN, TEMP]) expect(all).not.toContain(s);
+    expect(all).toContain("[REDACTED]");
+  });
+});
