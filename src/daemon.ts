@@ -42,6 +42,8 @@ export class Daemon {
   /** Aborted when the grace period is over: in-flight work stops and its messages are released. */
   readonly #working = new AbortController();
   #pollers: Promise<void>[] = [];
+  /** Every SDK client created, destroyed at shutdown so their keep-alive sockets do not hold the process open. */
+  #clients: { destroy(): void }[] = [];
   #metricsTimer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -70,7 +72,10 @@ export class Daemon {
     const s3Clients = new Map<string, S3Client>();
     const s3For = (region: string) => {
       let c = s3Clients.get(region);
-      if (!c) s3Clients.set(region, (c = createS3Client(s, region, credentials)));
+      if (!c) {
+        s3Clients.set(region, (c = createS3Client(s, region, credentials)));
+        this.#clients.push(c);
+      }
       return c;
     };
     const objects = new S3ObjectGetter(s3For);
@@ -79,6 +84,7 @@ export class Daemon {
     for (const entry of s.sqsQueues) {
       const ref = parseQueueEntry(entry, s.region);
       const client = createSqsClient(s, ref.region, credentials);
+      this.#clients.push(client);
       let url: string;
       try {
         url = ref.kind === "url" ? ref.url : await resolveQueueUrl(client, ref.name);
@@ -149,6 +155,7 @@ export class Daemon {
       this.#log.error({ err: describeCause(err) }, `output did not close cleanly: ${describeCause(err)}`);
     }
     clearInterval(this.#metricsTimer);
+    for (const c of this.#clients) c.destroy();
     this.#log.info({ stats: this.stats, maxRssBytes: process.resourceUsage().maxRSS * 1024 }, "s3beat stopped");
   }
 
@@ -159,7 +166,12 @@ export class Daemon {
     this.#metricsTimer = setInterval(() => {
       const delta = statsDelta(this.stats, prev);
       prev = { ...this.stats };
-      if (Object.keys(delta).length > 0) this.#log.info({ delta, inFlight: this.inFlight, rssBytes: process.memoryUsage.rss() }, `non-zero metrics in the last ${periodMs / 1000}s`);
+      if (Object.keys(delta).length === 0) return;
+      const m = process.memoryUsage();
+      this.#log.info(
+        { delta, inFlight: this.inFlight, memory: { rssBytes: m.rss, heapTotalBytes: m.heapTotal, heapUsedBytes: m.heapUsed, externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers } },
+        `non-zero metrics in the last ${periodMs / 1000}s`,
+      );
     }, periodMs);
     this.#metricsTimer.unref();
   }

@@ -1,7 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.ts";
-import { runCommand } from "./run.ts";
-import { demoCommand } from "./demo.ts";
 import { EXIT } from "./exit.ts";
 
 const program = new Command()
@@ -18,6 +16,8 @@ program
   .description("run the daemon")
   .addOption(configOption())
   .action(async (opts: { config: string }) => {
+    // Commands load lazily: the daemon should not carry the demo's emulator in memory.
+    const { runCommand } = await import("./run.ts");
     process.exitCode = await runCommand(opts.config);
   });
 
@@ -25,6 +25,7 @@ program
   .command("demo")
   .description("ingest sample objects from an embedded S3+SQS emulator (127.0.0.1) to stdout, then exit")
   .action(async () => {
+    const { demoCommand } = await import("./demo.ts");
     process.exitCode = await demoCommand();
   });
 
@@ -45,3 +46,6 @@ try {
     throw err;
   }
 }
+// The command is over. Anything still holding the event loop (a socket of a library) must not
+// keep a stopped beat alive; stdout/stderr get a moment to drain first.
+setTimeout(() => process.exit(), 2000).unref();

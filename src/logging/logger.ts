@@ -1,5 +1,5 @@
 import pino, { type Logger, type DestinationStream } from "pino";
-import pinoPretty from "pino-pretty";
+import { createRequire } from "node:module";
 import { REDACTED_KEYS, scrubSecrets } from "./redact.ts";
 
 export type { Logger } from "pino";
@@ -11,6 +11,11 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/** pino-pretty is loaded only when asked for: a daemon logging JSON does not pay for it. */
+function prettyStream(): typeof import("pino-pretty") {
+  return createRequire(import.meta.url)("pino-pretty") as typeof import("pino-pretty");
+}
+
 /** Every serialized line passes the scrubber before it reaches the destination. */
 function scrubbing(dest: NodeJS.WritableStream): DestinationStream {
   return { write: (line: string) => dest.write(scrubSecrets(line)) };
@@ -18,7 +23,7 @@ function scrubbing(dest: NodeJS.WritableStream): DestinationStream {
 
 export function createLogger(opts: LoggerOptions): Logger {
   const base = opts.destination ?? process.stderr;
-  const dest = opts.format === "pretty" ? pinoPretty({ destination: base, colorize: Boolean((base as NodeJS.WriteStream).isTTY), translateTime: "SYS:standard", ignore: "pid,hostname" }) : base;
+  const dest = opts.format === "pretty" ? prettyStream()({ destination: base, colorize: Boolean((base as NodeJS.WriteStream).isTTY), translateTime: "SYS:standard", ignore: "pid,hostname" }) : base;
   const redactPaths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
   return pino(
     {

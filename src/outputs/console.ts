@@ -1,5 +1,6 @@
 import type { ConsoleOutputSettings } from "../config/settings.ts";
 import type { BeatEvent } from "../pipeline/event.ts";
+import { encodeNdjson } from "./ndjson.ts";
 import type { Output } from "./output.ts";
 
 /**
@@ -34,7 +35,7 @@ export class ConsoleOutput implements Output {
     // Nothing to write, but still acknowledge after the batches published before it.
     if (events.length === 0) return this.tail;
 
-    const data = events.map((e) => (this.pretty ? JSON.stringify(e, null, 2) : JSON.stringify(e)) + "\n").join("");
+    const data = encodeNdjson(events, this.pretty);
     const done = new Promise<void>((resolve, reject) => {
       this.stream.write(data, (err?: Error | null) => {
         if (err) {

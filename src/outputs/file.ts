@@ -2,6 +2,7 @@ import { mkdir, open, readdir, rename, unlink, type FileHandle } from "node:fs/p
 import { join } from "node:path";
 import type { FileOutputSettings } from "../config/settings.ts";
 import type { BeatEvent } from "../pipeline/event.ts";
+import { encodeNdjson } from "./ndjson.ts";
 import type { Output } from "./output.ts";
 
 /**
@@ -46,7 +47,7 @@ export class FileOutput implements Output {
 
   private async write(events: readonly BeatEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const data = Buffer.from(events.map((e) => JSON.stringify(e) + "\n").join(""), "utf8");
+    const data = encodeNdjson(events);
 
     let handle = await this.ensureOpen();
     if (this.size > 0 && this.size + data.length > this.settings.rotateEveryBytes) {

@@ -76,18 +76,21 @@ export async function processObject(
   const flush = async () => {
     if (batch.length === 0) return;
     const sent = batch;
+    const count = sent.length;
     batch = [];
     batchBytes = 0;
+    // The callbacks capture the count, not the batch: events must not stay reachable until the
+    // ack, or they outlive young-generation GCs and pile up as old-generation garbage.
     const acked = deps.output.publish(sent).then(
       () => {
-        deps.stats.eventsAcked += sent.length;
+        deps.stats.eventsAcked += count;
       },
       (err: unknown) => {
         failure ??= err;
       },
     );
     inFlight.push(acked);
-    deps.stats.eventsPublished += sent.length;
+    deps.stats.eventsPublished += count;
     if (inFlight.length >= maxInFlight) await inFlight.shift();
   };
 
