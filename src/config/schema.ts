@@ -153,7 +153,7 @@ const section = (missing?: string) => (iss: { code: string; input?: unknown }) =
 const secret = z.string({ error: "expected a string (quote the value, or better use ${ENV_VAR})" }).optional();
 
 // ---------------------------------------------------------------------------------------------
-// The file's shape. TSDoc here is the reference for docs/config-reference.md.
+// The file's shape. TSDoc here is the reference for the README's configuration reference.
 
 const H = 3600;
 const MIB = 1024 ** 2;
