@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start servers and child processes; two cores on CI.
     maxWorkers: 2,
+    reporters: ["default", "./test/support/summaryReporter.ts"],
   },
 });

@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { s3Notification } from "../../src/demo/notifications.ts";
 import { bigLinesObject } from "../support/corpus.ts";
-import { createBucket, createQueue, putObject, queueDepth, readFileOutput, sendBodies, startTestAws, tempDir, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
+import { createQueue, putObject, queueDepth, readFileOutput, sendBodies, testConfig, useTestAws, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
 import { logLines, spawnS3beat } from "../support/child.ts";
 
 const BUCKET = "crash-bucket";
 const LINES = 300_000;
 
 function config(aws: TestAws, queueUrl: string, out: string, grace = "20s"): string {
-  return `s3beat:
-  sqsQueues: ["${queueUrl}"]
-  accessKeyID: test-access-key
-  secretAccessKey: test-secret-key
-  endpoints: { sqs: "${aws.endpoint}", s3: "${aws.endpoint}" }
-  sqsWaitTime: 1s
-  visibilityTimeout: 4s
-  shutdownGracePeriod: ${grace}
-output.file:
-  path: ${out}
-  rotate_every_kb: 1048576
-logging.metrics.period: 0
-`;
+  return testConfig(aws, queueUrl, {
+    s3beat: ["visibilityTimeout: 4s", `shutdownGracePeriod: ${grace}`],
+    output: `output.file: { path: ${out}, rotate_every_kb: 1048576 }`,
+  });
 }
 
 /** Counts per line number of the big object in the output; every line must be there. */
@@ -41,25 +32,18 @@ async function tally(out: string) {
 }
 
 describe("the daemon as a child process", () => {
-  let aws: TestAws;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
+  const env = useTestAws(BUCKET);
   beforeAll(async () => {
-    aws = await startTestAws();
-    dir = await tempDir();
-    await createBucket(aws, BUCKET);
     const big = bigLinesObject("big/object.log.gz", LINES);
-    await putObject(aws, BUCKET, big.key, big.body);
-  });
-  afterAll(async () => {
-    await aws?.stop();
-    await dir?.remove();
+    await putObject(env.aws, BUCKET, big.key, big.body);
   });
 
   it("loses nothing when SIGKILLed in the middle of a large object (duplicates allowed, counted)", async () => {
+    const { aws, dir } = env;
     const { url } = await createQueue(aws, "crash");
     await sendBodies(aws, url, [s3Notification([{ bucket: BUCKET, key: "big/object.log.gz", size: 1 }])]);
-    const out = `${dir.path}/crash-out`;
-    const cfg = await writeConfig(dir.path, config(aws, url, out), "crash.yml");
+    const out = `${dir}/crash-out`;
+    const cfg = await writeConfig(dir, config(aws, url, out), "crash.yml");
 
     const first = spawnS3beat(["run", "-c", cfg]);
     await waitFor("the first run to be midway", async () => (await tally(out).catch(() => ({ events: 0 }))).events >= 20_000, 60_000, 20);
@@ -90,10 +74,11 @@ describe("the daemon as a child process", () => {
   });
 
   it("on SIGTERM stops receiving, releases the unfinished message at once, and exits 0", async () => {
+    const { aws, dir } = env;
     const { url } = await createQueue(aws, "graceful");
     await sendBodies(aws, url, [s3Notification([{ bucket: BUCKET, key: "big/object.log.gz", size: 1 }])]);
-    const out = `${dir.path}/graceful-out`;
-    const cfg = await writeConfig(dir.path, config(aws, url, out, "1s"), "graceful.yml");
+    const out = `${dir}/graceful-out`;
+    const cfg = await writeConfig(dir, config(aws, url, out, "1s"), "graceful.yml");
 
     const child = spawnS3beat(["run", "-c", cfg]);
     await waitFor("the daemon to be midway", async () => (await tally(out).catch(() => ({ events: 0 }))).events >= 5_000, 60_000, 20);

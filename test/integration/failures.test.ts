@@ -1,12 +1,12 @@
 import { writeFile, rm, stat } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { Daemon } from "../../src/daemon.ts";
 import { s3Notification, snsWrapped } from "../../src/demo/notifications.ts";
 import { createLogger } from "../../src/logging/logger.ts";
-import { createBucket, createQueue, putObject, queueDepth, readFileOutput, sendBodies, startTestAws, tempDir, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
+import { createQueue, putObject, queueDepth, readFileOutput, sendBodies, testConfig, useTestAws, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
 
 const BUCKET = "failures-bucket";
 
@@ -21,45 +21,26 @@ function captureLogs() {
   return { lines, log: createLogger({ level: "info", format: "json", destination: sink }) };
 }
 
-function config(aws: TestAws, queueUrl: string, outDir: string, extra = ""): string {
-  return `s3beat:
-  sqsQueues: ["${queueUrl}"]
-  accessKeyID: test-access-key
-  secretAccessKey: test-secret-key
-  endpoints: { sqs: "${aws.endpoint}", s3: "${aws.endpoint}" }
-  sqsWaitTime: 1s
-${extra}
-output.file:
-  path: ${outDir}
-logging.metrics.period: 0
-`;
+function config(aws: TestAws, queueUrl: string, outDir: string, s3beat: string[] = []): string {
+  return testConfig(aws, queueUrl, { s3beat, output: `output.file: { path: ${outDir} }` });
 }
 
 const ref = (key: string) => ({ bucket: BUCKET, key, size: 1 });
 
 describe("failures lose nothing and stop nothing", () => {
-  let aws: TestAws;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => {
-    aws = await startTestAws();
-    dir = await tempDir();
-    await createBucket(aws, BUCKET);
-  });
-  afterAll(async () => {
-    await aws?.stop();
-    await dir?.remove();
-  });
+  const env = useTestAws(BUCKET);
 
   it("keeps the message while the output fails, and delivers it on a later receive", async () => {
+    const { aws, dir } = env;
     const { url } = await createQueue(aws, "output-fails");
     const lines = Array.from({ length: 500 }, (_, i) => `retry line ${i}`);
     await putObject(aws, BUCKET, "retry/object.log", lines.join("\n"));
     await sendBodies(aws, url, [s3Notification([ref("retry/object.log")])]);
 
     // The output directory's parent is a regular file: every write fails until it is removed.
-    const blocker = `${dir.path}/blocker`;
+    const blocker = `${dir}/blocker`;
     await writeFile(blocker, "not a directory");
-    const cfg = await writeConfig(dir.path, config(aws, url, `${blocker}/out`, "  retryBackoff.init: 1s\n  retryBackoff.max: 2s"), "retry.yml");
+    const cfg = await writeConfig(dir, config(aws, url, `${blocker}/out`, ["retryBackoff.init: 1s", "retryBackoff.max: 2s"]), "retry.yml");
     const { lines: logs, log } = captureLogs();
     const daemon = new Daemon((await loadConfigFile(cfg)).settings, { log });
     await daemon.start();
@@ -83,6 +64,7 @@ describe("failures lose nothing and stop nothing", () => {
   });
 
   it("logs a corrupt gzip object, a malformed notification and a missing object clearly, and keeps serving the rest", async () => {
+    const { aws, dir } = env;
     const { url } = await createQueue(aws, "bad-input");
     const good = gzipSync("good 1\ngood 2\n");
     const corrupt = Buffer.from(gzipSync(Array.from({ length: 2000 }, (_, i) => `line ${i} ${Math.random()}`).join("\n")));
@@ -98,8 +80,8 @@ describe("failures lose nothing and stop nothing", () => {
       s3Notification([ref("bad/never-uploaded.log")]),
     ]);
 
-    const out = `${dir.path}/bad-out`;
-    const cfg = await writeConfig(dir.path, config(aws, url, out, "  retryBackoff.init: 5m"), "bad.yml");
+    const out = `${dir}/bad-out`;
+    const cfg = await writeConfig(dir, config(aws, url, out, ["retryBackoff.init: 5m"]), "bad.yml");
     const { lines: logs, log } = captureLogs();
     const daemon = new Daemon((await loadConfigFile(cfg)).settings, { log });
     await daemon.start();
@@ -124,12 +106,13 @@ describe("failures lose nothing and stop nothing", () => {
   });
 
   it("truncates and flags a 20 MB line without holding it, and reads the next line intact", async () => {
+    const { aws, dir } = env;
     const { url } = await createQueue(aws, "huge-line");
     const huge = "x".repeat(20 * 1024 * 1024);
     await putObject(aws, BUCKET, "huge/line.log.gz", gzipSync(`before\n${huge}\nafter\n`));
     await sendBodies(aws, url, [s3Notification([ref("huge/line.log.gz")])]);
-    const out = `${dir.path}/huge-out`;
-    const cfg = await writeConfig(dir.path, config(aws, url, out, "  maxEventBytes: 64KiB"), "huge.yml");
+    const out = `${dir}/huge-out`;
+    const cfg = await writeConfig(dir, config(aws, url, out, ["maxEventBytes: 64KiB"]), "huge.yml");
     const daemon = new Daemon((await loadConfigFile(cfg)).settings, { log: captureLogs().log });
     await daemon.start();
     try {

@@ -1,28 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { Daemon } from "../../src/daemon.ts";
 import { eventBridgeObjectCreated, s3Notification, snsWrapped } from "../../src/demo/notifications.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
 import { cloudTrailObject, linesObject, multilineObject, ndjsonObject, type CorpusObject } from "../support/corpus.ts";
-import { createBucket, createQueue, putObject, queueDepth, readFileOutput, sendBodies, startTestAws, tempDir, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
+import { createQueue, putObject, queueDepth, readFileOutput, sendBodies, testConfig, useTestAws, waitFor, writeConfig } from "../support/aws.ts";
 
 const BUCKET = "ingest-bucket";
 const PER_KIND = 62;
 
 describe("ingestion end to end (fauxqs over HTTP, file output on disk)", () => {
-  let aws: TestAws;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => {
-    aws = await startTestAws();
-    dir = await tempDir();
-    await createBucket(aws, BUCKET);
-  });
-  afterAll(async () => {
-    await aws?.stop();
-    await dir?.remove();
-  });
+  const env = useTestAws(BUCKET);
 
   it("delivers every line of 240+ objects of every decoder kind, plain and gzip, exactly once, and empties the queue", async () => {
+    const { aws, dir } = env;
     const { url } = await createQueue(aws, "ingest-all");
     const objects: CorpusObject[] = [];
     for (let i = 0; i < PER_KIND; i++) {
@@ -52,31 +43,24 @@ describe("ingestion end to end (fauxqs over HTTP, file output on disk)", () => {
     }
     await sendBodies(aws, url, bodies);
 
-    const out = `${dir.path}/out-all`;
+    const out = `${dir}/out-all`;
     const cfg = await writeConfig(
-      dir.path,
-      `s3beat:
-  sqsQueues: ["${url}"]
-  accessKeyID: test-access-key
-  secretAccessKey: test-secret-key
-  endpoints: { sqs: "${aws.endpoint}", s3: "${aws.endpoint}" }
-  sqsWaitTime: 1s
-  fileSelectors:
-    - keyRegex: "^ndjson/"
-      decoder: ndjson
-    - keyRegex: "^json/"
-      decoder: json
-      expandEventListFromField: Records
-    - keyRegex: "^multiline/"
-      multiline.pattern: '^\\d{4}-\\d{2}-\\d{2} '
-      multiline.negate: true
-      multiline.match: after
-output.file:
-  path: ${out}
-  rotate_every_kb: 2048
-  number_of_files: 100
-logging.metrics.period: 0
-`,
+      dir,
+      testConfig(aws, url, {
+        s3beat: [
+          "fileSelectors:",
+          '  - keyRegex: "^ndjson/"',
+          "    decoder: ndjson",
+          '  - keyRegex: "^json/"',
+          "    decoder: json",
+          "    expandEventListFromField: Records",
+          '  - keyRegex: "^multiline/"',
+          "    multiline.pattern: '^\\d{4}-\\d{2}-\\d{2} '",
+          "    multiline.negate: true",
+          "    multiline.match: after",
+        ],
+        output: `output.file: { path: ${out}, rotate_every_kb: 2048, number_of_files: 100 }`,
+      }),
       "all.yml",
     );
     const { settings } = await loadConfigFile(cfg);

@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { afterAll, beforeAll } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -115,4 +116,48 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/**
+ * The s3beat.yml the integration tests start from: one queue on the emulator, the test keys, short
+ * long polls. `s3beat` lines are appended to the s3beat section (indented two spaces).
+ */
+export function testConfig(aws: TestAws, queueUrl: string, opts: { s3beat?: string[]; output: string }): string {
+  return [
+    "s3beat:",
+    `  sqsQueues: ["${queueUrl}"]`,
+    "  accessKeyID: test-access-key",
+    "  secretAccessKey: test-secret-key",
+    `  endpoints: { sqs: "${aws.endpoint}", s3: "${aws.endpoint}" }`,
+    "  sqsWaitTime: 1s",
+    ...(opts.s3beat ?? []).map((l) => `  ${l}`),
+    opts.output,
+    "logging.metrics.period: 0",
+    "",
+  ].join("\n");
+}
+
+/** Starts the emulator and a temp dir (with a bucket) before a file's tests, and stops them after. */
+export function useTestAws(bucket: string): { readonly aws: TestAws; readonly dir: string } {
+  let aws: TestAws | undefined;
+  let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+  beforeAll(async () => {
+    aws = await startTestAws();
+    dir = await tempDir();
+    await createBucket(aws, bucket);
+  });
+  afterAll(async () => {
+    await aws?.stop();
+    await dir?.remove();
+  });
+  return {
+    get aws() {
+      if (!aws) throw new Error("useTestAws: used outside a test");
+      return aws;
+    },
+    get dir() {
+      if (!dir) throw new Error("useTestAws: used outside a test");
+      return dir.path;
+    },
+  };
 }
