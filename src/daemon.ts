@@ -1,7 +1,6 @@
-import type { S3Client } from "@aws-sdk/client-s3";
 import PQueue from "p-queue";
 import type { Logger } from "pino";
-import { baseCredentials, createS3Client, createSqsClient } from "./aws/clients.ts";
+import { AwsAccess } from "./aws/access.ts";
 import type { Settings } from "./config/settings.ts";
 import { createOutput } from "./outputs/index.ts";
 import type { Output } from "./outputs/output.ts";
@@ -42,8 +41,7 @@ export class Daemon {
   /** Aborted when the grace period is over: in-flight work stops and its messages are released. */
   readonly #working = new AbortController();
   #pollers: Promise<void>[] = [];
-  /** Every SDK client created, destroyed at shutdown so their keep-alive sockets do not hold the process open. */
-  #clients: { destroy(): void }[] = [];
+  readonly #access: AwsAccess;
   #metricsTimer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -52,12 +50,12 @@ export class Daemon {
     this.#log = opts.log;
     this.#output = opts.output ?? createOutput(settings.output);
     this.#work = new PQueue({ concurrency: settings.s3beat.maxMessagesInFlight });
+    this.#access = new AwsAccess(settings.s3beat, opts.log);
   }
 
   /** Resolves every queue, then starts polling. Throws StartupError when a queue cannot be used. */
   async start(): Promise<void> {
     const s = this.#settings.s3beat;
-    const credentials = baseCredentials(s);
     const deps: MessageHandlerDeps = {
       decoderFor: decoderChooser(s.fileSelectors, s),
       output: this.#output,
@@ -69,32 +67,18 @@ export class Daemon {
       visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
       backoff: { initSeconds: s.retryBackoffInitSeconds, maxSeconds: s.retryBackoffMaxSeconds },
     };
-    const s3Clients = new Map<string, S3Client>();
-    const s3For = (region: string) => {
-      let c = s3Clients.get(region);
-      if (!c) {
-        s3Clients.set(region, (c = createS3Client(s, region, credentials)));
-        this.#clients.push(c);
-      }
-      return c;
-    };
-    const objects = new S3ObjectGetter(s3For);
-
     const queues: { ctx: QueueContext; sqs: SqsQueue }[] = [];
-    for (const entry of s.sqsQueues) {
+    for (const [index, entry] of s.sqsQueues.entries()) {
       const ref = parseQueueEntry(entry, s.region);
-      const client = createSqsClient(s, ref.region, credentials);
-      this.#clients.push(client);
+      const access = this.#access.forQueue(index, ref.region);
       let url: string;
       try {
-        url = ref.kind === "url" ? ref.url : await resolveQueueUrl(client, ref.name);
+        url = ref.kind === "url" ? ref.url : await resolveQueueUrl(access.sqs, ref.name, ref.region, access.caller);
       } catch (err) {
-        throw new StartupError(
-          `cannot use queue "${entry}": ${describeCause(err)}. Check the queue name and region in sqsQueues, and that the credentials may call sqs:GetQueueUrl.`,
-          { cause: err },
-        );
+        throw new StartupError(`cannot use queue "${entry}": ${describeCause(err)}`, { cause: err });
       }
-      const sqs = new SqsQueue(client, url);
+      const sqs = new SqsQueue(access.sqs, url, ref.region, access.caller);
+      const objects = new S3ObjectGetter(access.s3For, access.caller);
       queues.push({ sqs, ctx: { name: queueDisplayName(ref), region: ref.region, settler: sqs, deleter: new DeleteBatcher(sqs), objects } });
     }
 
@@ -155,7 +139,7 @@ export class Daemon {
       this.#log.error({ err: describeCause(err) }, `output did not close cleanly: ${describeCause(err)}`);
     }
     clearInterval(this.#metricsTimer);
-    for (const c of this.#clients) c.destroy();
+    this.#access.destroy();
     this.#log.info({ stats: this.stats, maxRssBytes: process.resourceUsage().maxRSS * 1024 }, "s3beat stopped");
   }
 

@@ -124,6 +124,16 @@ const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const QUEUE_NAME_RE = /^[A-Za-z0-9_-]{1,75}(\.fifo)?$/;
 const QUEUE_HINT = `expected "name:region" (e.g. "my-queue:us-east-1") or a queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)`;
 
+const ROLE_ARN_RE = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const ROLE_ARN_HINT = "a role ARN like arn:aws:iam::123456789012:role/s3beat-reader";
+
+function checkRoleArn(arn: string): string {
+  if (!ROLE_ARN_RE.test(arn.trim())) {
+    throw new Error(`expected ${ROLE_ARN_HINT} (arn:aws:iam::<12-digit account id>:role/<name>), got "${arn}"`);
+  }
+  return arn.trim();
+}
+
 function checkQueue(entry: string): string {
   if (/^https?:\/\//i.test(entry)) {
     let segments: string[] = [];
@@ -241,6 +251,26 @@ const s3beatShape = {
   accessKeyID: secret,
   /** Base IAM user's secret access key (when awsFlag is false). Secret: use `${ENV_VAR}`. */
   secretAccessKey: secret,
+  /** y/N at setup. true: every SQS and S3 call for a queue uses temporary credentials of that queue's role (sts:AssumeRole). Default false. */
+  assumeRoleFlag: flag().default(false),
+  /** Role ARNs to assume: one for every queue, or one per `sqsQueues` entry in order. Default none. */
+  roleArn: z
+    .preprocess(
+      (v) => (typeof v === "string" ? (v === "" ? [] : [v]) : v), // a lone string is a one-role list
+      z.array(z.string({ error: ROLE_ARN_HINT }).transform(via(checkRoleArn)), { error: `expected a list of role ARNs (${ROLE_ARN_HINT})` }),
+    )
+    .default([]),
+  /** Lifetime asked for in sts:AssumeRole (DurationSeconds). Duration, default 1h, 15m–12h, and at most the role's MaxSessionDuration. */
+  sessionDuration: duration(15 * 60, 12 * H).default(H),
+  /** RoleSessionName: shows in CloudTrail. Default `s3beat`; 2–64 of letters, digits and `_+=,.@-`. */
+  roleSessionName: z
+    .string({ error: "expected a session name" })
+    .regex(/^[\w+=,.@-]{2,64}$/, "must be 2–64 characters of letters, digits and _+=,.@-")
+    .default("s3beat"),
+  /** The sts:ExternalId the role's trust policy demands. `""` (default): none. 2–1224 of letters, digits and `_+=,.@:/-`. */
+  externalId: optionalText.refine((v) => v === undefined || /^[\w+=,.@:\/-]{2,1224}$/.test(v), "must be 2–1224 characters of letters, digits and _+=,.@:/-"),
+  /** true: no automatic credential refresh and retry after an ExpiredToken/invalid-token answer. Default false. */
+  disableAuthRetry: flag().default(false),
   /** Region for clients whose queue entry does not name one. Default `us-east-1`. */
   region: z
     .string({ error: "expected a region name like us-east-1" })
@@ -438,6 +468,25 @@ function crossChecks(raw: Rec): { errors: SchemaIssue[]; warnings: SchemaIssue[]
     }
   }
 
+  const roles = peek(s3beatShape.roleArn, s.roleArn);
+  const assume = peek(s3beatShape.assumeRoleFlag, s.assumeRoleFlag);
+  const queues = peek(s3beatShape.sqsQueues, s.sqsQueues);
+  if (assume === true && roles !== undefined && roles.length === 0) {
+    errors.push({
+      path: s.roleArn === undefined ? "s3beat.assumeRoleFlag" : "s3beat.roleArn",
+      message: `assumeRoleFlag is true but roleArn is empty: list the role to assume, e.g. roleArn: ["arn:aws:iam::123456789012:role/s3beat-reader"]`,
+    });
+  }
+  if (assume === true && roles && queues && roles.length > 1 && roles.length !== queues.length) {
+    errors.push({
+      path: "s3beat.roleArn",
+      message: `lists ${roles.length} roles for ${queues.length} queues: give one role for every queue, or exactly one per sqsQueues entry, in the same order`,
+    });
+  }
+  if (assume === false && roles && roles.length > 0) {
+    warnings.push({ path: "s3beat.roleArn", message: "ignored because assumeRoleFlag is false" });
+  }
+
   errors.push(...decoderChecks(s));
 
   const backoff = rec(s.retryBackoff);
@@ -574,6 +623,12 @@ export function toSettings(c: ConfigYaml): Settings {
       awsFlag: s.awsFlag,
       accessKeyId: s.accessKeyID || undefined,
       secretAccessKey: s.secretAccessKey || undefined,
+      assumeRoleFlag: s.assumeRoleFlag,
+      roleArns: s.roleArn,
+      sessionDurationSeconds: s.sessionDuration,
+      roleSessionName: s.roleSessionName,
+      externalId: s.externalId,
+      disableAuthRetry: s.disableAuthRetry,
       region: s.region,
       endpoints: compact({ ...s.endpoints }),
       s3ForcePathStyle: s.s3ForcePathStyle,

@@ -44,6 +44,18 @@ export interface S3BeatSettings extends DecoderSettings {
   accessKeyId?: string;
   /** YAML `secretAccessKey`. Secret: never logged. */
   secretAccessKey?: string;
+  /** YAML `assumeRoleFlag` (default false): use temporary credentials of `roleArns` for every SQS and S3 call. */
+  assumeRoleFlag: boolean;
+  /** YAML `roleArn`: one ARN for every queue, or one per `sqsQueues` entry in order (validated). */
+  roleArns: string[];
+  /** YAML `sessionDuration` (default `1h`, 15m–12h): DurationSeconds asked for in sts:AssumeRole. */
+  sessionDurationSeconds: number;
+  /** YAML `roleSessionName` (default `s3beat`): shows in CloudTrail. */
+  roleSessionName: string;
+  /** YAML `externalId`: the sts:ExternalId the role's trust policy demands. */
+  externalId?: string;
+  /** YAML `disableAuthRetry` (default false): true disables the forced refresh and single retry after an ExpiredToken answer. */
+  disableAuthRetry: boolean;
   /** YAML `region` (default `us-east-1`): region used when a queue URL does not name one. */
   region: string;
   /** YAML `endpoints.sqs|s3|sts`: custom endpoints (VPC/FIPS, S3-compatible stores, emulators). */

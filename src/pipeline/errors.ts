@@ -19,8 +19,10 @@ export class ObjectError extends Error {
 
 export function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
+    // SDK errors carry their code in name/Code; our own errors already say everything in the message.
+    const sdk = (cause as { $metadata?: unknown }).$metadata !== undefined;
     const code = (cause as { Code?: string }).Code ?? (cause.name !== "Error" ? cause.name : undefined);
-    return code && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+    return sdk && code && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
   }
   return String(cause);
 }

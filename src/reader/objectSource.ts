@@ -1,4 +1,5 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { AwsCaller } from "../aws/authRetry.ts";
 import type { ObjectRef } from "../pipeline/event.ts";
 
 /** The one S3 call the reader needs; the real one wraps an S3Client (per role, per region). */
@@ -7,17 +8,20 @@ export interface ObjectGetter {
   getObject(ref: ObjectRef, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
 }
 
+/** GetObject through the S3 client of a queue's credentials (one client per region). */
 export class S3ObjectGetter implements ObjectGetter {
   readonly #clientFor: (region: string) => S3Client;
+  readonly #call: AwsCaller;
 
-  constructor(clientFor: (region: string) => S3Client) {
+  constructor(clientFor: (region: string) => S3Client, caller: AwsCaller) {
     this.#clientFor = clientFor;
+    this.#call = caller;
   }
 
   async getObject(ref: ObjectRef, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
-    const out = await this.#clientFor(ref.region).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }), {
-      abortSignal: signal,
-    });
+    const out = await this.#call({ operation: "GetObject", resourceArn: `arn:aws:s3:::${ref.bucket}/${ref.key}` }, () =>
+      this.#clientFor(ref.region).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }), { abortSignal: signal }),
+    );
     if (!out.Body) throw new Error("GetObject returned no body");
     return out.Body as AsyncIterable<Uint8Array>;
   }

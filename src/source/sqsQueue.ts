@@ -5,6 +5,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import type { AwsCaller } from "../aws/authRetry.ts";
 
 export interface ReceivedMessage {
   messageId: string;
@@ -25,24 +26,37 @@ export interface MessageSettler {
   changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
 }
 
-export async function resolveQueueUrl(client: SQSClient, name: string, signal?: AbortSignal): Promise<string> {
-  const out = await client.send(new GetQueueUrlCommand({ QueueName: name }), { abortSignal: signal });
+/** The ARN IAM policies name a queue by, from its URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME). */
+export function queueArn(url: string, region: string): string {
+  const [account, name] = new URL(url).pathname.split("/").filter(Boolean).slice(-2);
+  return `arn:aws:sqs:${region}:${account ?? "*"}:${name ?? "*"}`;
+}
+
+export async function resolveQueueUrl(client: SQSClient, name: string, region: string, caller: AwsCaller, signal?: AbortSignal): Promise<string> {
+  const out = await caller({ operation: "GetQueueUrl", resourceArn: `arn:aws:sqs:${region}:*:${name}` }, () =>
+    client.send(new GetQueueUrlCommand({ QueueName: name }), { abortSignal: signal }),
+  );
   if (!out.QueueUrl) throw new Error(`GetQueueUrl returned no URL for ${name}`);
   return out.QueueUrl;
 }
 
-/** One queue, through one SQS client (and so one set of credentials). */
+/** One queue, through one SQS client (and so one set of credentials, with their auth policy). */
 export class SqsQueue implements MessageReceiver, MessageSettler {
   readonly url: string;
+  readonly arn: string;
   readonly #client: SQSClient;
+  readonly #call: AwsCaller;
 
-  constructor(client: SQSClient, url: string) {
+  constructor(client: SQSClient, url: string, region: string, caller: AwsCaller) {
     this.#client = client;
     this.url = url;
+    this.arn = queueArn(url, region);
+    this.#call = caller;
   }
 
   async receive(max: number, waitTimeSeconds: number, visibilityTimeoutSeconds: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
-    const out = await this.#client.send(
+    const out = await this.#call({ operation: "ReceiveMessage", resourceArn: this.arn }, () =>
+      this.#client.send(
       new ReceiveMessageCommand({
         QueueUrl: this.url,
         MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
@@ -51,6 +65,7 @@ export class SqsQueue implements MessageReceiver, MessageSettler {
         MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
       }),
       { abortSignal: signal },
+      ),
     );
     return (out.Messages ?? []).flatMap((m) =>
       m.MessageId && m.ReceiptHandle
@@ -67,16 +82,20 @@ export class SqsQueue implements MessageReceiver, MessageSettler {
   }
 
   async deleteBatch(entries: { id: string; receiptHandle: string }[]): Promise<{ failed: { id: string; message: string }[] }> {
-    const out = await this.#client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: this.url,
-        Entries: entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
-      }),
+    const out = await this.#call({ operation: "DeleteMessageBatch", resourceArn: this.arn }, () =>
+      this.#client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.url,
+          Entries: entries.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })),
+        }),
+      ),
     );
     return { failed: (out.Failed ?? []).map((f) => ({ id: f.Id ?? "", message: `${f.Code}: ${f.Message}` })) };
   }
 
   async changeVisibility(receiptHandle: string, seconds: number): Promise<void> {
-    await this.#client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.url, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+    await this.#call({ operation: "ChangeMessageVisibility", resourceArn: this.arn }, () =>
+      this.#client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.url, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds })),
+    );
   }
 }

@@ -41,6 +41,11 @@ describe("defaults", () => {
       s3beat: {
         sqsQueues: ["q1:us-east-1"],
         awsFlag: false,
+        assumeRoleFlag: false,
+        roleArns: [],
+        sessionDurationSeconds: 3600,
+        roleSessionName: "s3beat",
+        disableAuthRetry: false,
         region: "us-east-1",
         endpoints: {},
         s3ForcePathStyle: false,
@@ -575,5 +580,67 @@ describe("formatProblem", () => {
     [{ path: "output", message: "no output" }, "s3beat.yml output: no output"],
   ])("%j", (p, want) => {
     expect(formatProblem(p, SRC)).toBe(want);
+  });
+});
+
+describe("assume-role keys", () => {
+  const base = `s3beat:
+  sqsQueues: ["a:us-east-1", "b:eu-west-1"]
+output.console:
+`;
+  it("reads every key, with units and a lone ARN as a list", () => {
+    const { settings } = load(`${base}s3beat.assumeRoleFlag: true
+s3beat.roleArn: arn:aws:iam::123456789012:role/path/reader
+s3beat.sessionDuration: 1h30m
+s3beat.roleSessionName: ingest@siem
+s3beat.externalId: "ext:42/x"
+s3beat.disableAuthRetry: true
+`);
+    expect(settings.s3beat).toMatchObject({
+      assumeRoleFlag: true,
+      roleArns: ["arn:aws:iam::123456789012:role/path/reader"],
+      sessionDurationSeconds: 5400,
+      roleSessionName: "ingest@siem",
+      externalId: "ext:42/x",
+      disableAuthRetry: true,
+    });
+  });
+
+  it.each([
+    ["3600", 3600],
+    ["90m", 5400],
+    ["3600s", 3600],
+    ["12h", 43200],
+    ["15m", 900],
+  ])("sessionDuration %s = %i seconds", (v, seconds) => {
+    expect(load(`${base}s3beat.sessionDuration: ${v}\n`).settings.s3beat.sessionDurationSeconds).toBe(seconds);
+  });
+
+  it.each([
+    ["s3beat.assumeRoleFlag: true", "s3beat.assumeRoleFlag", /roleArn is empty/],
+    ["s3beat.assumeRoleFlag: true\ns3beat.roleArn: []", "s3beat.roleArn", /roleArn is empty/],
+    ["s3beat.roleArn: [arn:aws:iam::12345:role/x]", "s3beat.roleArn[0]", /expected a role ARN like .*got "arn:aws:iam::12345:role\/x"/],
+    ["s3beat.roleArn: [arn:aws:s3:::bucket]", "s3beat.roleArn[0]", /12-digit account id/],
+    [
+      "s3beat.assumeRoleFlag: true\ns3beat.roleArn: [arn:aws:iam::123456789012:role/a, arn:aws:iam::123456789012:role/b, arn:aws:iam::123456789012:role/c]",
+      "s3beat.roleArn",
+      /3 roles for 2 queues/,
+    ],
+    ["s3beat.sessionDuration: 10m", "s3beat.sessionDuration", /between 15m and 12h/],
+    ["s3beat.sessionDuration: 13h", "s3beat.sessionDuration", /between 15m and 12h/],
+    ["s3beat.roleSessionName: x", "s3beat.roleSessionName", /2–64/],
+    ["s3beat.roleSessionName: has space", "s3beat.roleSessionName", /2–64/],
+    ["s3beat.externalId: 'a b'", "s3beat.externalId", /2–1224/],
+  ])("%s is refused at %s", (extra, path, message) => {
+    const ps = problems(`${base}${extra}\n`);
+    expect(ps.map((p) => p.path)).toContain(path);
+    expect(ps.find((p) => p.path === path)?.message).toMatch(message);
+    expect(ps.find((p) => p.path === path)?.line).toBeGreaterThan(0);
+  });
+
+  it("two roles for two queues is fine; roles without the flag are a warning", () => {
+    expect(load(`${base}s3beat.assumeRoleFlag: true\ns3beat.roleArn: [arn:aws:iam::123456789012:role/a, arn:aws:iam::210987654321:role/b]\n`).settings.s3beat.roleArns).toHaveLength(2);
+    const { warnings } = load(`${base}s3beat.roleArn: [arn:aws:iam::123456789012:role/a]\n`);
+    expect(brief(warnings)).toEqual(["4 s3beat.roleArn: ignored because assumeRoleFlag is false"]);
   });
 });

@@ -1,0 +1,39 @@
+import type { Logger } from "pino";
+import { AssumeRoleError, AwsAuthError, errorCode, explainServiceAuthError, isTokenError, type CallContext } from "./authErrors.ts";
+import type { RoleCredentialProvider } from "./roleCredentials.ts";
+
+/** Runs one AWS call with the auth policy of DESIGN §5. */
+export type AwsCaller = <T>(ctx: CallContext, call: () => Promise<T>) => Promise<T>;
+
+/**
+ * The auth policy for one set of credentials: an expired/invalid-token answer to temporary
+ * credentials forces a refresh (shared by every client of the role) and exactly one retry, unless
+ * disableAuthRetry. Auth failures come out as AwsAuthError/AssumeRoleError whose messages name
+ * the action, the resource and the fix; other errors pass through untouched.
+ */
+export function awsCaller(opts: { provider?: RoleCredentialProvider; disableAuthRetry: boolean; log: Logger }): AwsCaller {
+  return async <T>(ctx: CallContext, call: () => Promise<T>): Promise<T> => {
+    const full: CallContext = { ...ctx, ...(opts.provider ? { roleArn: opts.provider.roleArn } : {}) };
+    try {
+      return await call();
+    } catch (first) {
+      if (!opts.provider || opts.disableAuthRetry || !isTokenError(first)) throw explain(first, full);
+      opts.provider.invalidate(`${ctx.operation} answered ${errorCode(first)}`);
+      try {
+        return await call();
+      } catch (second) {
+        throw explain(second, full);
+      }
+    }
+  };
+}
+
+function explain(err: unknown, ctx: CallContext): unknown {
+  if (err instanceof AssumeRoleError || err instanceof AwsAuthError) return err;
+  // The SDK may wrap a failure of the credential provider; surface the explained one.
+  const cause = (err as { cause?: unknown })?.cause;
+  if (cause instanceof AssumeRoleError) return cause;
+  const code = errorCode(err);
+  const message = explainServiceAuthError(code, ctx);
+  return message ? new AwsAuthError(message, code, err) : err;
+}
