@@ -32,6 +32,8 @@ export function createS3Client(settings: S3BeatSettings, region: string, credent
     region,
     credentials,
     forcePathStyle: settings.s3ForcePathStyle,
+    // A bucket in another region than the client's answers with a redirect; follow it.
+    followRegionRedirects: true,
     ...(settings.endpoints.s3 ? { endpoint: settings.endpoints.s3 } : {}),
     requestHandler: requestHandler(),
   });

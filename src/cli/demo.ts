@@ -12,7 +12,7 @@ import type { Output } from "../outputs/output.ts";
 import type { BeatEvent } from "../pipeline/event.ts";
 import { sleep } from "../source/poller.ts";
 import { EXIT } from "./exit.ts";
-import { printError } from "./run.ts";
+import { printError } from "./loadConfig.ts";
 
 const DEMO_CONFIG = fileURLToPath(new URL("../../config/demo.yml", import.meta.url));
 const BUCKET = "s3beat-demo-logs";

@@ -22,6 +22,17 @@ program
   });
 
 program
+  .command("check")
+  .description("verify access: assume the role(s), check each queue and each --bucket, one line per step")
+  .addOption(configOption())
+  .option("--bucket <name>", "also check this bucket (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
+  .option("--write", "also PutObject, CopyObject, GetObject, DeleteObject and a presigned GET of a 1-byte object", false)
+  .action(async (opts: { config: string; bucket: string[]; write: boolean }) => {
+    const { checkCommand } = await import("./check.ts");
+    process.exitCode = await checkCommand(opts.config, opts);
+  });
+
+program
   .command("demo")
   .description("ingest sample objects from an embedded S3+SQS emulator (127.0.0.1) to stdout, then exit")
   .action(async () => {

@@ -1,33 +1,13 @@
-import { existsSync } from "node:fs";
-import { ConfigError, formatProblem, loadConfigFile } from "../config/load.ts";
+import { formatProblem } from "../config/load.ts";
 import { Daemon, StartupError } from "../daemon.ts";
 import { createLogger, type Logger } from "../logging/logger.ts";
-import { registerSecret, scrubSecrets } from "../logging/redact.ts";
+import { registerSecret } from "../logging/redact.ts";
 import { EXIT } from "./exit.ts";
-
-export function printError(text: string): void {
-  process.stderr.write(`${scrubSecrets(text)}\n`);
-}
+import { loadOrReport } from "./loadConfig.ts";
 
 export async function runCommand(configPath: string): Promise<number> {
-  if (!existsSync(configPath)) {
-    printError(
-      `s3beat: config file ${configPath} does not exist.\n` +
-        `Create it from the annotated example: cp config/s3beat.example.yml ${configPath} (then edit sqsQueues, credentials and the output),\n` +
-        `or point at another file with: s3beat run -c FILE`,
-    );
-    return EXIT.usage;
-  }
-  let loaded;
-  try {
-    loaded = await loadConfigFile(configPath);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      printError(`s3beat: ${configPath} is not valid:\n${err.problems.map((p) => `  ${formatProblem(p, configPath)}`).join("\n")}`);
-      return EXIT.usage;
-    }
-    throw err;
-  }
+  const loaded = await loadOrReport(configPath);
+  if (typeof loaded === "number") return loaded;
   for (const s of loaded.secrets) registerSecret(s);
   const log = createLogger({ level: loaded.settings.logging.level, format: loaded.settings.logging.format });
   for (const w of loaded.warnings) log.warn(`config: ${formatProblem(w, configPath)}`);

@@ -1,0 +1,188 @@
+import { randomUUID } from "node:crypto";
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { Logger } from "pino";
+import { AwsAccess, type QueueAccess } from "../aws/access.ts";
+import type { S3BeatSettings } from "../config/settings.ts";
+import { describeCause } from "../pipeline/errors.ts";
+import { parseQueueEntry, queueDisplayName } from "../source/queueRef.ts";
+import { queueArn, resolveQueueUrl } from "../source/sqsQueue.ts";
+import type { StepResult } from "./report.ts";
+
+export interface CheckOptions {
+  buckets: string[];
+  write: boolean;
+}
+
+type Emit = (r: StepResult) => void;
+
+/** Runs one step: ok with the detail it returns, or FAILED with the (already explained) cause. */
+async function step(emit: Emit, name: string, run: () => Promise<string>): Promise<boolean> {
+  try {
+    emit({ status: "ok", step: name, detail: await run() });
+    return true;
+  } catch (err) {
+    emit({ status: "FAILED", step: name, detail: describeCause(err) });
+    return false;
+  }
+}
+
+/**
+ * The access verifier (DESIGN §1): assumes each role, then checks each queue without receiving
+ * (a ReceiveMessage would count against the messages' maxReceiveCount), then each bucket given.
+ * Returns true when no step failed.
+ */
+export async function verifyAccess(settings: S3BeatSettings, opts: CheckOptions, log: Logger, emit: Emit): Promise<boolean> {
+  const access = new AwsAccess(settings, log);
+  let failed = false;
+  const run = async (name: string, fn: () => Promise<string>) => {
+    if (!(await step(emit, name, fn))) failed = true;
+  };
+  try {
+    // Roles first: nothing else can work for a queue whose role cannot be assumed.
+    const usable = new Map<number, QueueAccess>();
+    const roleOk = new Map<string, boolean>();
+    for (const [i, entry] of settings.sqsQueues.entries()) {
+      const ref = parseQueueEntry(entry, settings.region);
+      const qa = access.forQueue(i, ref.region);
+      if (qa.provider && qa.roleArn && !roleOk.has(qa.roleArn)) {
+        const provider = qa.provider;
+        const ok = await step(emit, `sts:AssumeRole ${qa.roleArn}`, async () => {
+          const id = await provider();
+          return `session ${settings.roleSessionName}${settings.externalId ? ", with externalId" : ""}, expires ${id.expiration?.toISOString() ?? "never"}`;
+        });
+        roleOk.set(qa.roleArn, ok);
+        if (!ok) failed = true;
+      }
+      if (qa.roleArn && !roleOk.get(qa.roleArn)) continue;
+      usable.set(i, qa);
+    }
+    if (!settings.assumeRoleFlag) {
+      emit({ status: "ok", step: "credentials", detail: settings.awsFlag || !settings.accessKeyId ? "AWS default credential chain (no assume-role)" : "base access keys (no assume-role)" });
+    }
+
+    for (const [i, entry] of settings.sqsQueues.entries()) {
+      const ref = parseQueueEntry(entry, settings.region);
+      const name = queueDisplayName(ref);
+      const qa = usable.get(i);
+      if (!qa) {
+        emit({ status: "skipped", step: `sqs ${name}`, detail: "its role could not be assumed" });
+        continue;
+      }
+      let url = ref.kind === "url" ? ref.url : undefined;
+      if (ref.kind === "name") {
+        const ok = await step(emit, `sqs:GetQueueUrl ${name}`, async () => (url = await resolveQueueUrl(qa.sqs, ref.name, ref.region, qa.caller)));
+        if (!ok) {
+          failed = true;
+          continue;
+        }
+      }
+      const queueUrl = url!;
+      await run(`sqs:GetQueueAttributes ${name}`, async () => {
+        const out = await qa.caller({ operation: "GetQueueAttributes", resourceArn: queueArn(queueUrl, ref.region) }, () =>
+          qa.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["All"] })),
+        );
+        const a = out.Attributes ?? {};
+        const dlq = a.RedrivePolicy
+          ? `dead-letter queue ${String((JSON.parse(a.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn).split(":").pop()} after ${(JSON.parse(a.RedrivePolicy) as { maxReceiveCount?: number }).maxReceiveCount} receives`
+          : "NO dead-letter queue: a message that keeps failing is retried forever; add a redrive policy";
+        return `${a.ApproximateNumberOfMessages ?? "?"} messages waiting, ${a.ApproximateNumberOfMessagesNotVisible ?? "?"} in flight, ${dlq}`;
+      });
+    }
+
+    if (opts.buckets.length === 0) {
+      emit({ status: "skipped", step: "s3:HeadBucket, s3:ListObjectsV2, s3:GetObject", detail: "no --bucket given (s3beat check --bucket NAME checks a bucket)" });
+    }
+    // Each bucket is checked with every distinct set of credentials the queues use.
+    const seen = new Set<string>();
+    const accesses = [...usable.values()].filter((qa) => !seen.has(qa.roleArn ?? "") && seen.add(qa.roleArn ?? ""));
+    for (const bucket of opts.buckets) {
+      for (const qa of accesses) {
+        const as = qa.roleArn ? ` as ${qa.roleArn}` : "";
+        if (!(await checkBucket(qa, bucket, settings.region, as, opts.write, emit))) failed = true;
+      }
+    }
+    return !failed;
+  } finally {
+    access.destroy();
+  }
+}
+
+async function checkBucket(qa: QueueAccess, bucket: string, region: string, as: string, write: boolean, emit: Emit): Promise<boolean> {
+  const s3: S3Client = qa.s3For(region);
+  const call = qa.caller;
+  let ok = true;
+  const run = async (name: string, fn: () => Promise<string>) => {
+    const r = await step(emit, `${name}${as}`, fn);
+    ok &&= r;
+    return r;
+  };
+  const bucketArn = `arn:aws:s3:::${bucket}`;
+  await run(`s3:HeadBucket ${bucket}`, async () => {
+    await call({ operation: "HeadBucket", resourceArn: bucketArn }, () => s3.send(new HeadBucketCommand({ Bucket: bucket })));
+    return "reachable";
+  });
+  let sample: string | undefined;
+  await run(`s3:ListObjectsV2 ${bucket}`, async () => {
+    const out = await call({ operation: "ListObjectsV2", resourceArn: bucketArn }, () => s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 })));
+    sample = out.Contents?.[0]?.Key;
+    return sample ? `first key ${sample}` : "bucket is empty";
+  });
+  if (sample) {
+    const key = sample;
+    await run(`s3:GetObject s3://${bucket}/${key}`, async () => {
+      const out = await call({ operation: "GetObject", resourceArn: `${bucketArn}/${key}` }, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: "bytes=0-0" })));
+      await out.Body?.transformToByteArray();
+      return "readable";
+    });
+  } else {
+    emit({ status: "skipped", step: `s3:GetObject${as}`, detail: "no object to read in the bucket" });
+  }
+  if (!write) return ok;
+
+  const key = `s3beat-check/${randomUUID()}.txt`;
+  const copy = key.replace(/\.txt$/, "-copy.txt");
+  const objArn = (k: string) => `${bucketArn}/${k}`;
+  if (
+    await run(`s3:PutObject s3://${bucket}/${key}`, async () => {
+      await call({ operation: "PutObject", resourceArn: objArn(key) }, () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "x" })));
+      return "1 byte written";
+    })
+  ) {
+    await run(`s3:CopyObject to s3://${bucket}/${copy}`, async () => {
+      await call({ operation: "CopyObject", resourceArn: objArn(copy) }, () =>
+        s3.send(new CopyObjectCommand({ Bucket: bucket, Key: copy, CopySource: `${bucket}/${encodeURIComponent(key).replace(/%2F/g, "/")}` })),
+      );
+      return "copied";
+    });
+    await run(`s3:GetObject s3://${bucket}/${copy}`, async () => {
+      const out = await call({ operation: "GetObject", resourceArn: objArn(copy) }, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: copy })));
+      const body = await out.Body?.transformToString();
+      if (body !== "x") throw new Error(`read back ${JSON.stringify(body)} instead of "x"`);
+      return "read back";
+    });
+    await run(`presigned GET s3://${bucket}/${key}`, async () => {
+      const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 60 });
+      const res = await fetch(url);
+      const body = await res.text();
+      if (res.status !== 200 || body !== "x") throw new Error(`HTTP ${res.status} (${body.slice(0, 200)})`);
+      return "HTTP 200";
+    });
+    for (const k of [copy, key]) {
+      await run(`s3:DeleteObject s3://${bucket}/${k}`, async () => {
+        await call({ operation: "DeleteObject", resourceArn: objArn(k) }, () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k })));
+        return "deleted";
+      });
+    }
+  }
+  return ok;
+}
