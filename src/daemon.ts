@@ -96,11 +96,18 @@ export class Daemon {
             waitTimeSeconds: s.waitTimeSeconds,
             visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
             handle: (msg) => handleMessage(msg, q.ctx, deps, this.#working.signal),
+            release: async (msg) => {
+              this.stats.messagesReleased++;
+              await q.sqs.changeVisibility(msg.receiptHandle, 0).catch((err: unknown) =>
+                this.#log.warn({ queue: q.ctx.name, messageId: msg.messageId, err: describeCause(err) }, "could not release a message received during shutdown; it reappears after its visibility timeout"),
+              );
+            },
             log: this.#log,
             onReceiveError: () => this.stats.receiveErrors++,
             onReceived: (n) => (this.stats.messagesReceived += n),
           },
           this.#receiving.signal,
+          this.#working.signal,
         ),
       );
     }
@@ -124,10 +131,14 @@ export class Daemon {
   async #shutdown(reason: string): Promise<void> {
     const graceMs = this.#settings.s3beat.shutdownGracePeriodSeconds * 1000;
     this.#log.info({ reason, inFlight: this.inFlight, gracePeriodSeconds: graceMs / 1000 }, "shutting down: no new messages will be received");
+    const deadline = Date.now() + graceMs;
     this.#receiving.abort();
+    // Receives in flight end within sqsWaitTime; what they return is released, not processed.
+    const pollersDone = await Promise.race([Promise.allSettled(this.#pollers).then(() => true), sleep(graceMs).then(() => false)]);
+    if (!pollersDone) this.#working.abort(new Error("shutdown grace period over"));
     await Promise.allSettled(this.#pollers);
     this.#work.clear(); // nothing queued here was started; those messages reappear after their visibility timeout
-    const finished = await Promise.race([this.#work.onIdle().then(() => true), sleep(graceMs).then(() => false)]);
+    const finished = await Promise.race([this.#work.onIdle().then(() => true), sleep(Math.max(0, deadline - Date.now())).then(() => false)]);
     if (!finished) {
       this.#log.warn({ inFlight: this.inFlight }, "grace period over: releasing unfinished messages for redelivery");
       this.#working.abort(new Error("shutdown grace period over"));

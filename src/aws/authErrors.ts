@@ -5,7 +5,14 @@
 
 /** The code of an SDK error (`name` for modeled errors, `Code` for others). */
 export function errorCode(err: unknown): string {
-  const e = err as { name?: string; Code?: string; code?: string };
+  const e = err as { name?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  // S3 answers HEAD requests without a body, so the SDK cannot tell the code: the status says it.
+  if ((e?.name === "Unknown" || e?.name === "UnknownError") && e.Code === undefined) {
+    const status = e.$metadata?.httpStatusCode;
+    if (status === 403) return "AccessDenied";
+    if (status === 404) return "NotFound";
+    if (status === 301) return "PermanentRedirect";
+  }
   if (typeof e?.Code === "string" && e.Code !== "") return e.Code;
   if (typeof e?.name === "string" && e.name !== "Error") return e.name;
   return typeof e?.code === "string" ? e.code : "Error";

@@ -14,11 +14,12 @@ export type AwsCaller = <T>(ctx: CallContext, call: () => Promise<T>) => Promise
 export function awsCaller(opts: { provider?: RoleCredentialProvider; disableAuthRetry: boolean; log: Logger }): AwsCaller {
   return async <T>(ctx: CallContext, call: () => Promise<T>): Promise<T> => {
     const full: CallContext = { ...ctx, ...(opts.provider ? { roleArn: opts.provider.roleArn } : {}) };
+    const mark = opts.provider?.mark() ?? 0;
     try {
       return await call();
     } catch (first) {
       if (!opts.provider || opts.disableAuthRetry || !isTokenError(first)) throw explain(first, full);
-      opts.provider.invalidate(`${ctx.operation} answered ${errorCode(first)}`);
+      opts.provider.invalidate(`${ctx.operation} answered ${errorCode(first)}`, mark);
       try {
         return await call();
       } catch (second) {

@@ -23,8 +23,14 @@ export interface RoleSettings {
 export interface RoleCredentialProvider extends AwsCredentialIdentityProvider {
   readonly memoized: true;
   readonly roleArn: string;
-  /** Makes every credential issued so far count as expired: the next call assumes the role again. */
-  invalidate(reason: string): void;
+  /** A point in this provider's order of events; take it just before a request. */
+  mark(): number;
+  /**
+   * The credentials a request started at `mark` used were refused (ExpiredToken): every credential
+   * fetched before that mark counts as expired, so the next call assumes the role again. Requests
+   * that were in flight together all fail, but only the first one causes a refresh.
+   */
+  invalidate(reason: string, mark: number): void;
 }
 
 /** The SDK refreshes five minutes before expiry; short-lived test credentials need a proportional margin. */
@@ -51,14 +57,14 @@ export function createRoleCredentialProvider(
     ...(baseCredentials ? { masterCredentials: baseCredentials } : {}),
     clientConfig: { region: role.region, ...(role.stsEndpoint ? { endpoint: role.stsEndpoint } : {}) },
   });
-  // A generation, not a timestamp: a fetch that started before an invalidation is stale even if it
-  // completes after it.
-  const issued = new WeakMap<AwsCredentialIdentity, { at: number; generation: number }>();
-  let generation = 0;
+  // A sequence, not a clock: requests and fetches in the same millisecond must still be ordered.
+  let sequence = 0;
+  let invalidBefore = 0;
+  const issued = new WeakMap<AwsCredentialIdentity, { at: number; fetchedAt: number }>();
 
   const isExpired = (id: AwsCredentialIdentity): boolean => {
     const info = issued.get(id);
-    if (!info || info.generation < generation) return true;
+    if (!info || info.fetchedAt < invalidBefore) return true;
     if (!id.expiration) return false;
     const lifetime = id.expiration.getTime() - info.at;
     const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetime / 4);
@@ -66,14 +72,14 @@ export function createRoleCredentialProvider(
   };
 
   const fetch = async (): Promise<AwsCredentialIdentity> => {
-    const startedIn = generation;
+    const fetchedAt = ++sequence;
     let id: AwsCredentialIdentity;
     try {
       id = await assume();
     } catch (err) {
       throw new AssumeRoleError(role, err);
     }
-    issued.set(id, { at: now(), generation: startedIn });
+    issued.set(id, { at: now(), fetchedAt });
     log.info(
       { roleArn: role.roleArn, roleSessionName: role.roleSessionName, expiration: id.expiration?.toISOString() },
       `assumed role ${role.roleArn} (session ${role.roleSessionName}) until ${id.expiration?.toISOString() ?? "no expiry"}`,
@@ -86,8 +92,10 @@ export function createRoleCredentialProvider(
   const provider = Object.assign(async () => memo(), {
     memoized: true as const,
     roleArn: role.roleArn,
-    invalidate(reason: string) {
-      generation++;
+    mark: () => ++sequence,
+    invalidate(reason: string, mark: number) {
+      if (mark <= invalidBefore) return; // a refresh after an earlier failure already covers this one
+      invalidBefore = mark;
       log.warn({ roleArn: role.roleArn, reason }, `credentials of ${role.roleArn} invalidated (${reason}); assuming the role again`);
     },
   });

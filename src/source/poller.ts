@@ -11,6 +11,8 @@ export interface PollerOptions {
   waitTimeSeconds: number;
   visibilityTimeoutSeconds: number;
   handle: (msg: ReceivedMessage) => Promise<void>;
+  /** Gives a message back at once (visibility 0): used for messages a receive returns after stop. */
+  release: (msg: ReceivedMessage) => Promise<void>;
   log: Logger;
   onReceiveError?: () => void;
   onReceived?: (n: number) => void;
@@ -24,8 +26,13 @@ export function freeCapacity(work: PQueue): number {
 /**
  * Long-polls one queue until `signal` aborts. Each receive asks for at most the number of idle
  * workers (≤ 10), so messages never wait, invisible, in a local buffer.
+ *
+ * Stopping does not abort a receive in flight: SQS may already have handed messages to it, and an
+ * aborted connection would hide them for a whole visibility timeout. The receive ends by itself
+ * within the wait time and what it returns is released at once. Only `hardStop` (the shutdown
+ * grace period is over) aborts it.
  */
-export async function pollQueue(opts: PollerOptions, signal: AbortSignal): Promise<void> {
+export async function pollQueue(opts: PollerOptions, signal: AbortSignal, hardStop: AbortSignal): Promise<void> {
   let errorDelayMs = 1000;
   while (!signal.aborted) {
     if (freeCapacity(opts.work) === 0) {
@@ -34,7 +41,7 @@ export async function pollQueue(opts: PollerOptions, signal: AbortSignal): Promi
     }
     let messages: ReceivedMessage[];
     try {
-      messages = await opts.receiver.receive(freeCapacity(opts.work), opts.waitTimeSeconds, opts.visibilityTimeoutSeconds, signal);
+      messages = await opts.receiver.receive(freeCapacity(opts.work), opts.waitTimeSeconds, opts.visibilityTimeoutSeconds, hardStop);
       errorDelayMs = 1000;
     } catch (err) {
       if (signal.aborted) return;
@@ -45,6 +52,10 @@ export async function pollQueue(opts: PollerOptions, signal: AbortSignal): Promi
       continue;
     }
     if (messages.length > 0) opts.onReceived?.(messages.length);
+    if (signal.aborted) {
+      await Promise.allSettled(messages.map((m) => opts.release(m)));
+      return;
+    }
     for (const msg of messages) {
       // Errors are handled inside handle(); the catch only guards against a bug escaping.
       void opts.work.add(() => opts.handle(msg)).catch((err: unknown) => {

@@ -42,6 +42,8 @@ describe("error codes", () => {
     [{ name: "InvalidClientTokenId" }, "InvalidClientTokenId", true],
     [{ name: "AccessDenied" }, "AccessDenied", false],
     [new Error("plain"), "Error", false],
+    [{ name: "Unknown", $metadata: { httpStatusCode: 403 } }, "AccessDenied", false],
+    [{ name: "Unknown", $metadata: { httpStatusCode: 404 } }, "NotFound", false],
   ])("%o -> %s", (err, code, token) => {
     expect(errorCode(err)).toBe(code);
     expect(isTokenError(err)).toBe(token);
