@@ -261,6 +261,11 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
       change: (y: string) => y.replace("  sqsWaitTime: 1s", "  sqsWaitTime: 1s\n  sessionDuration: 2h"),
       want: /failed \(ValidationError\): sessionDuration \(2h\) exceeds the role's MaxSessionDuration\. Fix: lower sessionDuration or raise the role's maximum session duration/,
     },
+    {
+      row: "AccessDenied on SQS after a successful AssumeRole (role of another queue)",
+      change: (y: string) => y.replace(`roleArn: ["${ROLE_A}"]`, `roleArn: ["${ROLE_B}"]`),
+      want: /GetQueueUrl on arn:aws:sqs:us-east-1:\*:queue-a failed \(AccessDenied\): role arn:aws:iam::111111111111:role\/reader-b is not allowed to sqs:GetQueueUrl .*Fix: allow "sqs:GetQueueUrl" on "arn:aws:sqs:us-east-1:\*:queue-a" in the policy of role/,
+    },
   ])("$row: the daemon refuses to start and says what to fix", async ({ change, want }) => {
     const daemon = new Daemon(settingsOf(change(yaml({ queues: ["queue-a:us-east-1"], roles: [ROLE_A], out: `${dir.path}/never` }))), { log: capture().log });
     const err = await daemon.start().then(
