@@ -22,6 +22,15 @@ program
   });
 
 program
+  .command("validate")
+  .description("check the config file: every problem with its line and key path; exit 0 only if valid")
+  .addOption(configOption())
+  .action(async (opts: { config: string }) => {
+    const { validateCommand } = await import("./validate.ts");
+    process.exitCode = await validateCommand(opts.config);
+  });
+
+program
   .command("check")
   .description("verify access: assume the role(s), check each queue and each --bucket, one line per step")
   .addOption(configOption())

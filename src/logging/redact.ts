@@ -22,7 +22,9 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/(x-amz-security-token["']?\s*[:=]\s*["']?)[^"',\s}]+/gi, `$1${REDACTED}`],
   [/(Signature=)[0-9a-f]{64}/gi, `$1${REDACTED}`],
   // JSON/YAML-ish "secretAccessKey": "...", SessionToken=..., etc.
-  [/((?:secret_?access_?key|session_?token|aws_?secret[a-z_]*)["']?\s*[:=]\s*["']?)[^"',\s}]+/gi, `$1${REDACTED}`],
+  // Only secret-like values: long and not a ${VAR} reference (prose such as "secretAccessKey: looks
+  // encrypted" and the advice to use ${S3BEAT_SECRET_ACCESS_KEY} must stay readable).
+  [/((?:secret_?access_?key|session_?token|aws_?secret[a-z_]*)["']?\s*[:=]\s*["']?)(?!\$\{)[^"',\s}]{16,}/gi, `$1${REDACTED}`],
 ];
 
 export function scrubSecrets(text: string): string {

@@ -24,8 +24,10 @@ describe("scrubSecrets", () => {
     expect(out).toContain("[REDACTED]");
   });
 
-  it("leaves ordinary text alone", () => {
-    const text = "queue prod-events: 120 messages, s3://bucket/AWSLogs/123456789012/x.gz";
+  it.each([
+    "queue prod-events: 120 messages, s3://bucket/AWSLogs/123456789012/x.gz",
+    "s3beat.secretAccessKey: looks encrypted; supply it as secretAccessKey: ${S3BEAT_SECRET_ACCESS_KEY}",
+  ])("leaves ordinary text alone: %s", (text) => {
     expect(scrubSecrets(text)).toBe(text);
   });
 });
