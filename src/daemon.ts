@@ -11,6 +11,7 @@ import { decoderChooser } from "./reader/decoderChoice.ts";
 import { S3ObjectGetter } from "./reader/objectSource.ts";
 import { DeleteBatcher } from "./source/deleteBatcher.ts";
 import { pollQueue, sleep } from "./source/poller.ts";
+import { Slots } from "./source/slots.ts";
 import { parseQueueEntry, queueDisplayName } from "./source/queueRef.ts";
 import { SqsQueue, resolveQueueUrl } from "./source/sqsQueue.ts";
 import { VERSION } from "./version.ts";
@@ -20,6 +21,9 @@ export interface DaemonOptions {
   /** Overrides the configured output (the demo counts events through it). */
   output?: Output;
 }
+
+/** After the grace period: how long aborted work and the output's flush may still take. */
+const FORCED_STOP_MS = 5_000;
 
 /** Thrown when the daemon cannot start (a queue that cannot be resolved, …): the message says what to fix. */
 export class StartupError extends Error {
@@ -86,6 +90,7 @@ export class Daemon {
       { version: VERSION, queues: queues.map((q) => q.sqs.url), output: this.#output.name, maxMessagesInFlight: s.maxMessagesInFlight },
       "s3beat started",
     );
+    const slots = new Slots(this.#work);
     for (const q of queues) {
       this.#pollers.push(
         pollQueue(
@@ -93,6 +98,7 @@ export class Daemon {
             queueName: q.ctx.name,
             receiver: q.sqs,
             work: this.#work,
+            slots,
             waitTimeSeconds: s.waitTimeSeconds,
             visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
             handle: (msg) => handleMessage(msg, q.ctx, deps, this.#working.signal),
@@ -132,22 +138,35 @@ export class Daemon {
     const graceMs = this.#settings.s3beat.shutdownGracePeriodSeconds * 1000;
     this.#log.info({ reason, inFlight: this.inFlight, gracePeriodSeconds: graceMs / 1000 }, "shutting down: no new messages will be received");
     const deadline = Date.now() + graceMs;
-    this.#receiving.abort();
-    // Receives in flight end within sqsWaitTime; what they return is released, not processed.
-    const pollersDone = await Promise.race([Promise.allSettled(this.#pollers).then(() => true), sleep(graceMs).then(() => false)]);
-    if (!pollersDone) this.#working.abort(new Error("shutdown grace period over"));
-    await Promise.allSettled(this.#pollers);
-    this.#work.clear(); // nothing queued here was started; those messages reappear after their visibility timeout
-    const finished = await Promise.race([this.#work.onIdle().then(() => true), sleep(Math.max(0, deadline - Date.now())).then(() => false)]);
-    if (!finished) {
-      this.#log.warn({ inFlight: this.inFlight }, "grace period over: releasing unfinished messages for redelivery");
-      this.#working.abort(new Error("shutdown grace period over"));
-      await this.#work.onIdle();
-    }
+    const timers = new AbortController(); // so no sleep below outlives the shutdown
     try {
-      await this.#output.close();
-    } catch (err) {
-      this.#log.error({ err: describeCause(err) }, `output did not close cleanly: ${describeCause(err)}`);
+      this.#receiving.abort();
+      // Receives in flight end within sqsWaitTime; what they return is released, not processed.
+      const pollersDone = await Promise.race([Promise.allSettled(this.#pollers).then(() => true), sleep(graceMs, timers.signal).then(() => false)]);
+      if (!pollersDone) this.#working.abort(new Error("shutdown grace period over"));
+      this.#work.clear(); // queued, never started: those messages reappear after their visibility timeout
+      const finished = await Promise.race([this.#work.onIdle().then(() => true), sleep(Math.max(0, deadline - Date.now()), timers.signal).then(() => false)]);
+      if (!finished) {
+        this.#log.warn({ inFlight: this.inFlight }, "grace period over: releasing unfinished messages for redelivery");
+        this.#working.abort(new Error("shutdown grace period over"));
+        // Aborting cannot interrupt everything (an output that never acknowledges, a stuck call):
+        // give it a bounded moment, then stop anyway. Nothing unfinished was deleted.
+        const settled = await Promise.race([this.#work.onIdle().then(() => true), sleep(FORCED_STOP_MS, timers.signal).then(() => false)]);
+        if (!settled) this.#log.error({ inFlight: this.inFlight }, "some messages did not stop in time; they reappear after their visibility timeout");
+      }
+      const closed = await Promise.race([
+        this.#output.close().then(
+          () => true,
+          (err: unknown) => {
+            this.#log.error({ err: describeCause(err) }, `output did not close cleanly: ${describeCause(err)}`);
+            return true;
+          },
+        ),
+        sleep(FORCED_STOP_MS, timers.signal).then(() => false),
+      ]);
+      if (!closed) this.#log.error(`output ${this.#output.name} did not flush within ${FORCED_STOP_MS / 1000}s`);
+    } finally {
+      timers.abort();
     }
     clearInterval(this.#metricsTimer);
     this.#access.destroy();

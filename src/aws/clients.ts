@@ -15,8 +15,11 @@ export function baseCredentials(settings: S3BeatSettings): Credentials {
   return undefined;
 }
 
-// The socket idle timeout must outlast a 20 s long poll, and still catch a stalled object download.
-const requestHandler = () => new NodeHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000 });
+/**
+ * The socket idle timeout must outlast a 20 s long poll, and still catch a stalled object download
+ * or a call that never answers (this SDK's requestTimeout no longer does: it stops at the headers).
+ */
+export const requestHandler = () => new NodeHttpHandler({ connectionTimeout: 10_000, socketTimeout: 60_000 });
 
 export function createSqsClient(settings: S3BeatSettings, region: string, credentials: Credentials): SQSClient {
   return new SQSClient({

@@ -3,6 +3,7 @@ import { memoizeIdentityProvider, doesIdentityRequireRefresh } from "@smithy/cor
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Identity } from "@smithy/types";
 import type { Logger } from "pino";
 import { AssumeRoleError } from "./authErrors.ts";
+import { requestHandler } from "./clients.ts";
 
 export interface RoleSettings {
   roleArn: string;
@@ -55,7 +56,8 @@ export function createRoleCredentialProvider(
       ...(role.externalId ? { ExternalId: role.externalId } : {}),
     },
     ...(baseCredentials ? { masterCredentials: baseCredentials } : {}),
-    clientConfig: { region: role.region, ...(role.stsEndpoint ? { endpoint: role.stsEndpoint } : {}) },
+    // A stalled AssumeRole would hold up every caller of the role: the same timeouts as S3 and SQS.
+    clientConfig: { region: role.region, requestHandler: requestHandler(), ...(role.stsEndpoint ? { endpoint: role.stsEndpoint } : {}) },
   });
   // A sequence, not a clock: requests and fetches in the same millisecond must still be ordered.
   let sequence = 0;

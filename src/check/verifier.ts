@@ -118,7 +118,7 @@ export async function verifyAccess(settings: S3BeatSettings, opts: CheckOptions,
 }
 
 async function checkBucket(qa: QueueAccess, bucket: string, region: string, as: string, write: boolean, emit: Emit): Promise<boolean> {
-  const s3: S3Client = qa.s3For(region);
+  let s3: S3Client = qa.s3For(region);
   const call = qa.caller;
   let ok = true;
   const run = async (name: string, fn: () => Promise<string>) => {
@@ -128,14 +128,17 @@ async function checkBucket(qa: QueueAccess, bucket: string, region: string, as: 
   };
   const bucketArn = `arn:aws:s3:::${bucket}`;
   await run(`s3:HeadBucket ${bucket}`, async () => {
-    await call({ operation: "HeadBucket", resourceArn: bucketArn }, () => s3.send(new HeadBucketCommand({ Bucket: bucket })));
-    return "reachable";
+    const out = await call({ operation: "HeadBucket", resourceArn: bucketArn }, () => s3.send(new HeadBucketCommand({ Bucket: bucket })));
+    // The rest (a presigned URL above all) must be signed for the bucket's own region.
+    if (out.BucketRegion && out.BucketRegion !== region) s3 = qa.s3For(out.BucketRegion);
+    return `reachable${out.BucketRegion ? ` (${out.BucketRegion})` : ""}`;
   });
   let sample: string | undefined;
   await run(`s3:ListObjectsV2 ${bucket}`, async () => {
-    const out = await call({ operation: "ListObjectsV2", resourceArn: bucketArn }, () => s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 })));
-    sample = out.Contents?.[0]?.Key;
-    return sample ? `first key ${sample}` : "bucket is empty";
+    const out = await call({ operation: "ListObjectsV2", resourceArn: bucketArn }, () => s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 50 })));
+    // Zero-byte "folder/" markers cannot be range-read: sample a real object.
+    sample = out.Contents?.find((o) => (o.Size ?? 0) > 0)?.Key;
+    return sample ? `sample key ${sample}` : "no non-empty object among the first keys";
   });
   if (sample) {
     const key = sample;

@@ -33,7 +33,8 @@ export async function handleMessage(msg: ReceivedMessage, queue: QueueContext, d
   try {
     outcome = await work(msg, queue, deps, ctx, log, signal);
   } finally {
-    stopExtending();
+    // An extension still in flight could land after the settlement and undo a release or a backoff.
+    await stopExtending();
   }
   await apply(outcome, msg, queue, deps, log);
 }
@@ -50,6 +51,7 @@ async function work(msg: ReceivedMessage, queue: QueueContext, deps: MessageHand
     log.info({ bucket: parsed.bucket }, "s3:TestEvent received (S3 checks the notification setup); deleted");
     return { kind: "test-event" };
   }
+  if (parsed.problems) log.error({ problems: parsed.problems }, `notification has unusable records, skipped: ${parsed.problems.join("; ")}`);
   const outcomes: ObjectOutcome[] = [];
   for (const ref of parsed.objects) {
     if (signal.aborted) return { kind: "interrupted" };
@@ -97,13 +99,17 @@ async function apply(outcome: MessageOutcome, msg: ReceivedMessage, queue: Queue
 }
 
 /** Re-extends the visibility timeout every half timeout, so a long object is not handed to another consumer midway. */
-function extendVisibilityWhileBusy(msg: ReceivedMessage, settler: MessageSettler, timeoutSeconds: number, log: Logger): () => void {
+function extendVisibilityWhileBusy(msg: ReceivedMessage, settler: MessageSettler, timeoutSeconds: number, log: Logger): () => Promise<void> {
+  let inFlight: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    settler.changeVisibility(msg.receiptHandle, timeoutSeconds).then(
+    inFlight = settler.changeVisibility(msg.receiptHandle, timeoutSeconds).then(
       () => log.debug({ timeoutSeconds }, "visibility extended"),
       (err: unknown) => log.warn({ err: describeCause(err) }, `could not extend visibility timeout: ${describeCause(err)}`),
     );
   }, (timeoutSeconds * 1000) / 2);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    return inFlight;
+  };
 }

@@ -6,7 +6,7 @@ import { decodeNotificationKey } from "./objectKey.ts";
  * SNS, EventBridge, test events) is table-tested without a queue.
  */
 export type ParsedNotification =
-  | { kind: "objects"; objects: ObjectRef[]; ignored: number }
+  | { kind: "objects"; objects: ObjectRef[]; ignored: number; problems?: string[] }
   | { kind: "test-event"; bucket?: string }
   | { kind: "malformed"; reason: string };
 
@@ -54,14 +54,14 @@ function parseDocument(doc: unknown, defaultRegion: string, depth: number): Pars
 
 function parseS3Records(records: unknown[], defaultRegion: string): ParsedNotification {
   const objects: ObjectRef[] = [];
+  const problems: string[] = [];
   let ignored = 0;
   for (const [i, record] of records.entries()) {
-    if (!isObject(record)) return { kind: "malformed", reason: `Records[${i}] is not an object` };
-    if (record.eventSource !== "aws:s3") {
-      ignored++;
+    if (!isObject(record)) {
+      problems.push(`Records[${i}] is not an object`);
       continue;
     }
-    if (typeof record.eventName !== "string" || !record.eventName.startsWith("ObjectCreated:")) {
+    if (record.eventSource !== "aws:s3" || typeof record.eventName !== "string" || !record.eventName.startsWith("ObjectCreated:")) {
       ignored++;
       continue;
     }
@@ -69,7 +69,8 @@ function parseS3Records(records: unknown[], defaultRegion: string): ParsedNotifi
     const bucket = isObject(s3) && isObject(s3.bucket) ? s3.bucket.name : undefined;
     const object = isObject(s3) && isObject(s3.object) ? s3.object : undefined;
     if (typeof bucket !== "string" || bucket === "" || !object || typeof object.key !== "string" || object.key === "") {
-      return { kind: "malformed", reason: `Records[${i}] lacks s3.bucket.name or s3.object.key` };
+      problems.push(`Records[${i}] lacks s3.bucket.name or s3.object.key`);
+      continue;
     }
     objects.push({
       bucket,
@@ -78,7 +79,9 @@ function parseS3Records(records: unknown[], defaultRegion: string): ParsedNotifi
       ...(typeof object.size === "number" ? { size: object.size } : {}),
     });
   }
-  return { kind: "objects", objects, ignored };
+  // A bad record must not cost the good ones: they are read, and the bad ones reported.
+  if (objects.length === 0 && problems.length > 0) return { kind: "malformed", reason: problems.join("; ") };
+  return { kind: "objects", objects, ignored, ...(problems.length > 0 ? { problems } : {}) };
 }
 
 function parseEventBridge(doc: Json, defaultRegion: string): ParsedNotification {

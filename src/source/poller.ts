@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type PQueue from "p-queue";
+import type { Slots } from "./slots.ts";
 import { describeCause } from "../pipeline/errors.ts";
 import type { MessageReceiver, ReceivedMessage } from "./sqsQueue.ts";
 
@@ -8,6 +9,8 @@ export interface PollerOptions {
   receiver: MessageReceiver;
   /** Shared by every queue of the process: its concurrency is maxMessagesInFlight. */
   work: PQueue;
+  /** The work queue's free slots, shared by every poller. */
+  slots: Slots;
   waitTimeSeconds: number;
   visibilityTimeoutSeconds: number;
   handle: (msg: ReceivedMessage) => Promise<void>;
@@ -16,11 +19,6 @@ export interface PollerOptions {
   log: Logger;
   onReceiveError?: () => void;
   onReceived?: (n: number) => void;
-}
-
-/** Free slots in the work queue: receive never asks for more messages than can start now. */
-export function freeCapacity(work: PQueue): number {
-  return Math.max(0, work.concurrency - work.pending - work.size);
 }
 
 /**
@@ -35,15 +33,17 @@ export function freeCapacity(work: PQueue): number {
 export async function pollQueue(opts: PollerOptions, signal: AbortSignal, hardStop: AbortSignal): Promise<void> {
   let errorDelayMs = 1000;
   while (!signal.aborted) {
-    if (freeCapacity(opts.work) === 0) {
-      await waitForSlot(opts.work, signal);
+    const asked = opts.slots.reserve();
+    if (asked === 0) {
+      await opts.slots.wait(signal);
       continue;
     }
     let messages: ReceivedMessage[];
     try {
-      messages = await opts.receiver.receive(freeCapacity(opts.work), opts.waitTimeSeconds, opts.visibilityTimeoutSeconds, hardStop);
+      messages = await opts.receiver.receive(asked, opts.waitTimeSeconds, opts.visibilityTimeoutSeconds, hardStop);
       errorDelayMs = 1000;
     } catch (err) {
+      opts.slots.unreserve(asked);
       if (signal.aborted) return;
       opts.onReceiveError?.();
       opts.log.error({ queue: opts.queueName, err: describeCause(err), retryInMs: errorDelayMs }, `ReceiveMessage failed on ${opts.queueName}: ${describeCause(err)}`);
@@ -53,6 +53,7 @@ export async function pollQueue(opts: PollerOptions, signal: AbortSignal, hardSt
     }
     if (messages.length > 0) opts.onReceived?.(messages.length);
     if (signal.aborted) {
+      opts.slots.unreserve(asked);
       await Promise.allSettled(messages.map((m) => opts.release(m)));
       return;
     }
@@ -63,19 +64,9 @@ export async function pollQueue(opts: PollerOptions, signal: AbortSignal, hardSt
         if ((err as Error)?.name !== "AbortError") opts.log.error({ err }, "message handler crashed");
       });
     }
+    // Only now: the queued messages hold their slots themselves.
+    opts.slots.unreserve(asked);
   }
-}
-
-function waitForSlot(work: PQueue, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      work.removeEventListener("next", done);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    work.addEventListener("next", done);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -318,7 +318,7 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
       expect(out).toMatch(/^ok +sqs:GetQueueUrl queue-a/m);
       expect(out).toMatch(/^ok +sqs:GetQueueAttributes queue-a — .*dead-letter queue queue-a-dlq after 5 receives/m);
       expect(out).toMatch(/^ok +s3:HeadBucket bucket-a/m);
-      expect(out).toMatch(/^ok +s3:ListObjectsV2 bucket-a .* first key /m);
+      expect(out).toMatch(/^ok +s3:ListObjectsV2 bucket-a .* sample key /m);
       expect(out).toMatch(/^ok +s3:GetObject s3:\/\/bucket-a\//m);
       expect(out).not.toMatch(/FAILED/);
       expect(out).toContain("all checks passed");

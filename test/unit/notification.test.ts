@@ -33,6 +33,13 @@ describe("parseNotification", () => {
     expect(parsed.kind === "objects" && parsed.objects.map((o) => o.key)).toEqual(["kept"]);
   });
 
+  it("reads the good records of a message that also has bad ones, and reports the bad ones", () => {
+    const body = JSON.stringify({ Records: [s3EventRecord(obj("good 1")), 42, { ...s3EventRecord(obj("k")), s3: { bucket: { name: "b" }, object: {} } }, s3EventRecord(obj("good 2"))] });
+    const parsed = parseNotification(body, "us-east-1");
+    expect(parsed.kind === "objects" && parsed.objects.map((o) => o.key)).toEqual(["good 1", "good 2"]);
+    expect(parsed.kind === "objects" && parsed.problems).toEqual(["Records[1] is not an object", "Records[2] lacks s3.bucket.name or s3.object.key"]);
+  });
+
   it("ignores EventBridge events other than Object Created", () => {
     const body = JSON.stringify({ ...JSON.parse(eventBridgeObjectCreated(obj("k"))), "detail-type": "Object Deleted" });
     expect(parseNotification(body, "us-east-1")).toEqual({ kind: "objects", objects: [], ignored: 1 });
