@@ -35,12 +35,14 @@ function newestSourceMtime(dir) {
 
 function useBuild() {
   if (process.env.S3BEAT_FROM_SOURCE === "1" || !existsSync(stamp)) return false;
-  if (!existsSync(`${root}/src`)) return true;
-  return statSync(stamp).mtimeMs >= newestSourceMtime(`${root}/src`);
+  const sources = ["src", "migrations"].map((d) => `${root}/${d}`).filter((d) => existsSync(d));
+  if (sources.length === 0) return true;
+  const built = statSync(stamp).mtimeMs;
+  return sources.every((d) => built >= newestSourceMtime(d));
 }
 
 if (useBuild()) {
-  await import("../dist/cli/main.js");
+  await import("../dist/src/cli/main.js");
 } else {
   if (!process.features.typescript) {
     process.stderr.write("s3beat: this Node.js cannot run TypeScript sources (type stripping is off); run `npm run build` first.\n");

@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { ConfigError, formatProblem, loadConfigFile } from "../config/load.ts";
@@ -11,10 +11,11 @@ import { createOutput } from "../outputs/index.ts";
 import type { Output } from "../outputs/output.ts";
 import type { BeatEvent } from "../pipeline/event.ts";
 import { sleep } from "../source/poller.ts";
+import { PACKAGE_ROOT } from "../packageRoot.ts";
 import { EXIT } from "./exit.ts";
 import { printError } from "./loadConfig.ts";
 
-const DEMO_CONFIG = fileURLToPath(new URL("../../config/demo.yml", import.meta.url));
+const DEMO_CONFIG = join(PACKAGE_ROOT, "config", "demo.yml");
 const BUCKET = "s3beat-demo-logs";
 const QUEUE = "s3beat-demo-events";
 const TIMEOUT_MS = 60_000;

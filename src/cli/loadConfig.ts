@@ -12,7 +12,9 @@ export async function loadOrReport(configPath: string): Promise<LoadedConfig | n
   if (!existsSync(configPath)) {
     printError(
       `s3beat: config file ${configPath} does not exist.\n` +
-        `Create it from the annotated example: cp config/s3beat.example.yml ${configPath} (then edit sqsQueues, credentials and the output),\n` +
+        `Create it with the first-run questions: s3beat setup -c ${configPath}\n` +
+        `  (without a terminal: s3beat setup -c ${configPath} --non-interactive --set sqsQueues=NAME:REGION [--set key=value]…),\n` +
+        `or from the annotated example: cp config/s3beat.example.yml ${configPath} (then edit sqsQueues, credentials and the output),\n` +
         `or point at another file with: -c FILE`,
     );
     return EXIT.usage;

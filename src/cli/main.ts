@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { answerKeysHelp } from "../setup/nonInteractive.ts";
 import { VERSION } from "../version.ts";
 import { EXIT } from "./exit.ts";
 
@@ -31,6 +32,19 @@ program
   });
 
 program
+  .command("setup")
+  .description("first-run setup: ask the questions and write a commented config file (mode 0600)")
+  .addOption(configOption())
+  .option("--non-interactive", "take the answers from --set and S3BEAT_SETUP_* variables; fail listing every missing one")
+  .option("--set <key=value>", "an answer for --non-interactive (repeatable)", (v: string, all: string[] = []) => [...all, v])
+  .option("--force", "overwrite an existing file without asking")
+  .addHelpText("after", () => `\n${answerKeysHelp()}`)
+  .action(async (opts: { config: string; nonInteractive?: boolean; set?: string[]; force?: boolean }) => {
+    const { setupCommand } = await import("./setup.ts");
+    process.exitCode = await setupCommand({ config: opts.config, nonInteractive: opts.nonInteractive === true, set: opts.set ?? [], force: opts.force === true });
+  });
+
+program
   .command("check")
   .description("verify access: assume the role(s), check each queue and each --bucket, one line per step")
   .addOption(configOption())
@@ -39,6 +53,16 @@ program
   .action(async (opts: { config: string; bucket: string[]; write: boolean }) => {
     const { checkCommand } = await import("./check.ts");
     process.exitCode = await checkCommand(opts.config, opts);
+  });
+
+program
+  .command("migrate-config")
+  .description("bring the config file up to the current schema, keeping comments and layout (the original is backed up)")
+  .addOption(configOption())
+  .option("--dry-run", "print the change as a unified diff and write nothing", false)
+  .action(async (opts: { config: string; dryRun: boolean }) => {
+    const { migrateConfigCommand } = await import("./migrate.ts");
+    process.exitCode = await migrateConfigCommand(opts.config, { dryRun: opts.dryRun });
   });
 
 program

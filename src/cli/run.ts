@@ -1,4 +1,5 @@
-import { formatProblem } from "../config/load.ts";
+import { existsSync } from "node:fs";
+import { CURRENT_CONFIG_VERSION, formatProblem } from "../config/load.ts";
 import { Daemon, StartupError } from "../daemon.ts";
 import { createLogger, type Logger } from "../logging/logger.ts";
 import { registerSecret } from "../logging/redact.ts";
@@ -6,11 +7,24 @@ import { EXIT } from "./exit.ts";
 import { loadOrReport } from "./loadConfig.ts";
 
 export async function runCommand(configPath: string): Promise<number> {
+  // First run on a terminal: ask the setup questions. Without one, loadOrReport explains (exit 2).
+  if (!existsSync(configPath) && process.stdin.isTTY && process.stdout.isTTY) {
+    const { firstRunSetup } = await import("./setup.ts");
+    const code = await firstRunSetup(configPath);
+    if (code !== EXIT.ok) return code;
+  }
   const loaded = await loadOrReport(configPath);
   if (typeof loaded === "number") return loaded;
   for (const s of loaded.secrets) registerSecret(s);
   const log = createLogger({ level: loaded.settings.logging.level, format: loaded.settings.logging.format });
   for (const w of loaded.warnings) log.warn(`config: ${formatProblem(w, configPath)}`);
+  if (loaded.configVersion < CURRENT_CONFIG_VERSION) {
+    // It runs: the new settings take their defaults in memory. The file itself is left alone.
+    log.warn(
+      { configVersion: loaded.configVersion, currentVersion: CURRENT_CONFIG_VERSION },
+      `config: ${configPath} is at version ${loaded.configVersion}, current is ${CURRENT_CONFIG_VERSION}: run s3beat migrate-config -c ${configPath} (defaults apply until then)`,
+    );
+  }
   return runDaemon(new Daemon(loaded.settings, { log }), log);
 }
 

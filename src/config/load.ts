@@ -7,6 +7,8 @@ import { readFile } from "node:fs/promises";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Document, Node, Scalar, YAMLMap } from "yaml";
 import { expandEnv } from "./env.ts";
+// The schema version a fully migrated file has: `run` warns when a file is older (s3beat migrate-config).
+export { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
 import { pathToString, validateConfig } from "./schema.ts";
 import type { SchemaIssue } from "./schema.ts";
 import type { Settings } from "./settings.ts";
@@ -26,6 +28,8 @@ export interface LoadedConfig {
   warnings: ConfigProblem[];
   /** Resolved credential values, for the logger to redact wherever they appear. */
   secrets: string[];
+  /** The file's `configVersion` (0 when absent); below CURRENT_CONFIG_VERSION, migrate-config has work to do. */
+  configVersion: number;
 }
 
 /** `s3beat.yml:12:5 s3beat.visibilityTimeout: expected a duration …` */
@@ -119,7 +123,7 @@ export function loadConfigText(text: string, sourceName: string, env: NodeJS.Pro
 
   const { accessKeyId, secretAccessKey } = validation.settings.s3beat;
   const secrets = [accessKeyId, secretAccessKey].filter((s): s is string => s !== undefined && s !== "");
-  return { settings: validation.settings, warnings, secrets };
+  return { settings: validation.settings, warnings, secrets, configVersion: validation.configVersion ?? 0 };
 }
 
 const YAML_MESSAGES: Partial<Record<string, string>> = {

@@ -21,6 +21,8 @@ export interface Validation {
   warnings: SchemaIssue[];
   /** Paths of keys the schema does not know (kept in the file, ignored here). */
   unknownKeys: string[];
+  /** The file's top-level `configVersion` (0 when absent); present only with `settings`. */
+  configVersion?: number;
 }
 
 /** `["s3beat", "sqsQueues", 1]` → `s3beat.sqsQueues[1]`. */
@@ -127,14 +129,14 @@ const QUEUE_HINT = `expected "name:region" (e.g. "my-queue:us-east-1") or a queu
 const ROLE_ARN_RE = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 const ROLE_ARN_HINT = "a role ARN like arn:aws:iam::123456789012:role/s3beat-reader";
 
-function checkRoleArn(arn: string): string {
+export function checkRoleArn(arn: string): string {
   if (!ROLE_ARN_RE.test(arn.trim())) {
     throw new Error(`expected ${ROLE_ARN_HINT} (arn:aws:iam::<12-digit account id>:role/<name>), got "${arn}"`);
   }
   return arn.trim();
 }
 
-function checkQueue(entry: string): string {
+export function checkQueue(entry: string): string {
   if (/^https?:\/\//i.test(entry)) {
     let segments: string[] = [];
     try {
@@ -376,6 +378,10 @@ const loggingShape = {
 };
 
 export const configSchema = z.strictObject({
+  /** Schema version of the file, written by `s3beat migrate-config`. Whole number ≥ 0; absent = 0. */
+  configVersion: z
+    .preprocess(textToInt, z.int({ error: "expected a whole number (s3beat migrate-config manages it)" }).min(0, "must be 0 or more"))
+    .optional(),
   s3beat: z.strictObject(s3beatShape, {
     error: section("missing section: add s3beat: with at least sqsQueues"),
   }),
@@ -651,26 +657,70 @@ export function toSettings(c: ConfigYaml): Settings {
   };
 }
 
+/** LogRhythm's names of two settings, read as aliases so that an unmigrated file still runs. */
+const LEGACY_NAMES = [
+  ["assumeRoleArn", "roleArn"],
+  ["stsCredsExpirationTime", "sessionDuration"],
+] as const;
+
+interface Renamed {
+  raw: Rec;
+  errors: SchemaIssue[];
+  warnings: SchemaIssue[];
+  /** Puts an issue found under a new name back on the legacy key the file actually has. */
+  back(issue: SchemaIssue): SchemaIssue;
+}
+
+/** Moves `s3beat.<legacy name>` to its new name; both set is an error (which one is right is the user's call). */
+function renameLegacy(raw: Rec): Renamed {
+  const errors: SchemaIssue[] = [];
+  const warnings: SchemaIssue[] = [];
+  const moved: Array<[string, string]> = [];
+  const s = raw.s3beat;
+  if (!isRec(s)) return { raw, errors, warnings, back: (i) => i };
+  const section: Rec = { ...s };
+  for (const [legacy, name] of LEGACY_NAMES) {
+    if (!Object.hasOwn(section, legacy)) continue;
+    if (Object.hasOwn(section, name)) {
+      errors.push({ path: `s3beat.${legacy}`, message: `legacy name of ${name}, which is also set: remove one of them` });
+    } else {
+      warnings.push({ path: `s3beat.${legacy}`, message: `legacy name: run s3beat migrate-config (it renames ${legacy} to ${name})` });
+      section[name] = section[legacy];
+      moved.push([`s3beat.${name}`, `s3beat.${legacy}`]);
+    }
+    delete section[legacy];
+  }
+  const back = (i: SchemaIssue): SchemaIssue => {
+    for (const [now, was] of moved) {
+      if (i.path === now || i.path.startsWith(`${now}[`) || i.path.startsWith(`${now}.`)) return { ...i, path: was + i.path.slice(now.length) };
+    }
+    return i;
+  };
+  return { raw: { ...raw, s3beat: section }, errors, warnings, back };
+}
+
 /** Validates the plain config object: every error and warning at once, and `settings` when valid. */
 export function validateConfig(input: Rec): Validation {
-  const raw = dropNulls(input);
+  const legacy = renameLegacy(dropNulls(input));
+  const raw = legacy.raw;
   const first = configSchema.safeParse(raw);
   const unknown: PropertyKey[][] = [];
-  const errors: SchemaIssue[] = [];
+  const errors: SchemaIssue[] = [...legacy.errors];
   for (const issue of first.success ? [] : first.error.issues) {
     if (issue.code === "unrecognized_keys") for (const k of issue.keys) unknown.push([...issue.path, k]);
-    else errors.push({ path: pathToString(issue.path), message: issue.message });
+    else errors.push(legacy.back({ path: pathToString(issue.path), message: issue.message }));
   }
   // Unknown keys fail a strict parse but are only warnings: parse again without them.
   const known = without(raw, unknown);
   const cross = crossChecks(known);
-  errors.push(...cross.errors);
-  const result = { errors, warnings: cross.warnings, unknownKeys: unknown.map(pathToString) };
+  errors.push(...cross.errors.map(legacy.back));
+  const warnings = [...legacy.warnings, ...cross.warnings.map(legacy.back)];
+  const result = { errors, warnings, unknownKeys: unknown.map(pathToString) };
   if (errors.length > 0) return result;
   const second = configSchema.safeParse(known);
   if (!second.success) {
     // Not expected: the first pass reported everything but unknown keys. Surface it rather than hide it.
     return { ...result, errors: second.error.issues.map((i) => ({ path: pathToString(i.path), message: i.message })) };
   }
-  return { ...result, settings: toSettings(second.data) };
+  return { ...result, settings: toSettings(second.data), configVersion: second.data.configVersion ?? 0 };
 }

@@ -94,3 +94,27 @@ describe("the daemon as a child process", () => {
     expect(torn).toBe(0); // a graceful stop never tears a line
   });
 });
+
+describe("run on a config file that predates the current version", () => {
+  const env = useTestAws("legacy-bucket");
+
+  it("runs with the defaults in memory, logs a warning to run migrate-config, and reads LogRhythm's legacy names", async () => {
+    const { aws, dir } = env;
+    const { url } = await createQueue(aws, "legacy");
+    await putObject(aws, "legacy-bucket", "l/1.log", "legacy line\n");
+    await sendBodies(aws, url, [s3Notification([{ bucket: "legacy-bucket", key: "l/1.log", size: 12 }])]);
+    // No configVersion, and the older name of sessionDuration.
+    const cfg = await writeConfig(dir, testConfig(aws, url, { s3beat: ["stsCredsExpirationTime: 2h"], output: `output.file: { path: ${dir}/legacy-out }` }), "legacy.yml");
+    const child = spawnS3beat(["run", "-c", cfg]);
+    await waitFor("the message deleted", async () => {
+      const d = await queueDepth(aws, url);
+      return d.visible + d.inFlight === 0;
+    });
+    child.proc.kill("SIGTERM");
+    expect((await child.exited).code).toBe(0);
+    const logs = logLines(child.stderr());
+    expect(logs.find((l) => String(l.msg).includes("is at version 0, current is"))?.msg).toMatch(/run s3beat migrate-config -c .*legacy\.yml \(defaults apply until then\)/);
+    expect(logs.some((l) => String(l.msg).includes("stsCredsExpirationTime") && String(l.msg).includes("legacy name"))).toBe(true);
+    expect((await readFileOutput(`${dir}/legacy-out`)).events.map((e) => e.message)).toEqual(["legacy line"]);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * 001: the STS AssumeRole settings (DESIGN §4). Adds them with their defaults right after the
+ * credential keys, and maps LogRhythm's older names onto the new ones, keeping values and comments.
+ */
+import type { YAMLMap } from "yaml";
+import { BEAT, findBeatSettings, settingsNamed, type BeatSetting } from "../src/migrate/beatSettings.ts";
+import { insertAfter, keyIndent, preferredCommentColumn, renameKey, settingLine, type EditContext } from "../src/migrate/keyEdits.ts";
+import { commentOffsets } from "../src/migrate/source.ts";
+import { positionOf } from "../src/migrate/text.ts";
+import type { MigrationInput, MigrationProblem, MigrationResult, TextEdit } from "../src/migrate/types.ts";
+
+/** A file with this migration applied has `configVersion: 1`. */
+export const version = 1;
+/** Shown in migrate-config's report. */
+export const description = "STS AssumeRole settings added with their defaults; assumeRoleArn and stsCredsExpirationTime renamed";
+
+/** Added when missing, in this order, each with its default and a one-line comment. */
+const ADDED = [
+  { key: "assumeRoleFlag", value: "false", comment: "true: use temporary credentials of roleArn (cross-account) for SQS and S3" },
+  { key: "roleArn", value: "[]", comment: "role ARNs: one for every queue, or one per sqsQueues entry in order" },
+  { key: "sessionDuration", value: "1h", comment: "15m..12h, at most the role's MaxSessionDuration" },
+  { key: "roleSessionName", value: "s3beat", comment: "shows in CloudTrail" },
+  { key: "externalId", value: '""', comment: "the sts:ExternalId the role's trust policy demands" },
+  { key: "disableAuthRetry", value: "false", comment: "true: no automatic refresh and retry after an ExpiredToken answer" },
+] as const;
+
+/** LogRhythm's names for two of them. */
+const LEGACY = [
+  { from: "assumeRoleArn", to: "roleArn" },
+  { from: "stsCredsExpirationTime", to: "sessionDuration" },
+] as const;
+
+/** The new keys go after the first of these that the file has (else at the end of the section). */
+const ANCHORS = ["secretAccessKey", "accessKeyID", "awsFlag"] as const;
+
+/** Pure: the edits that add the missing settings and rename the legacy ones. */
+export function migrate({ doc, text }: MigrationInput): MigrationResult {
+  const ctx: EditContext = { text, comments: commentOffsets(text) };
+  const at = (s: BeatSetting) => positionOf(text, s.pair.key.range![0]);
+  const edits: TextEdit[] = [];
+  const changes: string[] = [];
+  const problems: MigrationProblem[] = [];
+  const beat = findBeatSettings(doc.contents as YAMLMap);
+  if (beat.settings.length === 0) {
+    problems.push({ path: BEAT, message: `no ${BEAT}: settings in this file; is it an s3beat config?` });
+    return { edits, changes, problems };
+  }
+  const present = new Set(beat.settings.map((s) => s.name));
+
+  for (const { from, to } of LEGACY) {
+    const [current] = settingsNamed(beat, to);
+    for (const old of settingsNamed(beat, from)) {
+      if (current !== undefined) {
+        // Which of the two values is right is the operator's call, not ours: both stay as they are.
+        problems.push({
+          path: `${BEAT}.${from}`,
+          ...at(old),
+          message: `is LogRhythm's older name of ${to}, which is also set (line ${at(current).line}): delete the one that is wrong, then run migrate-config again`,
+        });
+        continue;
+      }
+      edits.push(...renameKey(ctx, old.pair, from, to));
+      changes.push(`renamed ${BEAT}.${from} to ${BEAT}.${to} (line ${at(old).line}), value and comments kept`);
+      present.add(to);
+    }
+  }
+
+  const missing = ADDED.filter((a) => !present.has(a.key));
+  if (missing.length === 0) return { edits, changes, problems };
+  const credential = ANCHORS.map((name) => settingsNamed(beat, name)[0]).find((s) => s !== undefined);
+  const anchor = credential ?? lastSetting(beat.settings, beat.section);
+  if (anchor.map.flow) {
+    problems.push({
+      path: BEAT,
+      ...at(anchor),
+      message: `the ${BEAT} settings are written as a {…} flow mapping; write them as an indented block, then run migrate-config again`,
+    });
+    return { edits, changes, problems };
+  }
+  const siblings = beat.settings.filter((s) => s.map === anchor.map).map((s) => s.pair);
+  const commentColumn = preferredCommentColumn(ctx, siblings);
+  const indent = keyIndent(ctx, anchor.pair);
+  const prefix = anchor.form === "dotted" ? `${BEAT}.` : "";
+  edits.push(insertAfter(ctx, anchor.pair, missing.map((a) => settingLine(indent, prefix + a.key, a.value, a.comment, commentColumn))));
+  const where = credential ? `after ${BEAT}.${credential.name} (line ${at(credential).line})` : `at the end of the ${BEAT} settings`;
+  for (const a of missing) changes.push(`added ${BEAT}.${a.key}: ${a.value} ${where}`);
+  return { edits, changes, problems };
+}
+
+/** The last setting of the nested section if there is one, else the last dotted one. */
+function lastSetting(settings: BeatSetting[], section: YAMLMap | undefined): BeatSetting {
+  const nested = settings.filter((s) => s.map === section);
+  return (nested.length > 0 ? nested : settings).at(-1)!;
+}
+

@@ -1,0 +1,61 @@
+/**
+ * The one renderer of the setup: answers → the text of a commented s3beat.yml, in the style of
+ * config/s3beat.example.yml. Interactive and non-interactive runs both write its output, so the same
+ * answers give the same bytes.
+ */
+import { CURRENT_CONFIG_VERSION } from "../config/load.ts";
+import { OUTPUTS } from "./outputs.ts";
+import type { Answers } from "./spec.ts";
+import { commented, list, quote } from "./yamlText.ts";
+
+const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** The region of a queue entry (`name:region`, or the host of a queue URL), if it names one. */
+export function queueRegion(entry: string): string | undefined {
+  if (/^https?:\/\//i.test(entry)) {
+    const host = URL.canParse(entry) ? new URL(entry).hostname : "";
+    return host.split(".").find((part) => REGION_RE.test(part));
+  }
+  const region = entry.slice(entry.lastIndexOf(":") + 1);
+  return REGION_RE.test(region) ? region : undefined;
+}
+
+/** A credential line: the typed value, or a reference to the environment when the answer was empty. */
+function credential(key: string, value: string, envVar: string, a: Answers, comment: string): string {
+  if (a.awsFlag) return commented(`  ${key}: ""`, "unused: awsFlag is true");
+  if (value === "") return commented(`  ${key}: \${${envVar}}`, `${comment}; read from the environment`);
+  return commented(`  ${key}: ${quote(value)}`, `${comment}; better: \${${envVar}} from the environment`);
+}
+
+/** The s3beat.yml text for `a`. */
+export function renderConfig(a: Answers): string {
+  const region = a.sqsQueues.map(queueRegion).find((r) => r !== undefined) ?? "us-east-1";
+  const lines = [
+    "# s3beat.yml — written by `s3beat setup`. It may hold credentials: keep it mode 0600.",
+    "# Every key and its default is described in config/s3beat.example.yml. Durations: 30s, 5m, 1h30m.",
+    "# ${VAR} and ${VAR:default} expand from the environment; write $${ for a literal ${.",
+    "# Check it with `s3beat validate`, then the AWS access with `s3beat check`.",
+    "",
+    "s3beat:",
+    ...list("  ", "sqsQueues", a.sqsQueues, '"name:region", or a full queue URL'),
+    commented(`  region: ${region}`, "region for clients when a queue entry does not name one"),
+    commented(`  awsFlag: ${a.awsFlag}`, "true: running inside AWS, use the AWS SDK default credential chain"),
+    credential("accessKeyID", a.accessKeyID, "S3BEAT_ACCESS_KEY_ID", a, "base IAM user key"),
+    credential("secretAccessKey", a.secretAccessKey, "S3BEAT_SECRET_ACCESS_KEY", a, "never logged"),
+    commented(`  assumeRoleFlag: ${a.assumeRoleFlag}`, "true: use temporary credentials of roleArn (cross-account) for SQS and S3"),
+    ...list("  ", "roleArn", a.roleArn, "role ARNs: one for every queue, or one per sqsQueues entry in order"),
+    commented(`  sessionDuration: ${a.sessionDuration}`, "15m..12h, at most the role's MaxSessionDuration"),
+    commented(`  roleSessionName: ${quote(a.roleSessionName)}`, "shows in CloudTrail"),
+    commented(`  externalId: ${quote(a.externalId)}`, "the sts:ExternalId the role's trust policy demands (\"\" = none)"),
+    commented("  disableAuthRetry: false", "true: no automatic refresh and retry after an ExpiredToken answer"),
+    "",
+    ...OUTPUTS[a.output].render(a),
+    "",
+    commented("logging.level: info", "trace | debug | info | warn | error | fatal"),
+    commented("logging.format: json", "json | pretty (for a terminal); logs go to stderr"),
+    "",
+    // Written at the current version: a new file needs none of the migrations.
+    commented(`configVersion: ${CURRENT_CONFIG_VERSION}`, "schema version of this file; s3beat migrate-config manages it, do not edit"),
+  ];
+  return `${lines.join("\n")}\n`;
+}

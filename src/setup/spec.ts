@@ -1,0 +1,85 @@
+/**
+ * The types of the first-run question flow (DESIGN §3). The flow itself is data (questions.ts), so the
+ * interactive prompts, the non-interactive `--set`/environment path and the tests walk the same list.
+ */
+import type { OutputAnswers, OutputKind } from "./outputs.ts";
+
+/** Every answer of the setup, parsed. Strings are as the file will hold them (`""` = not set). */
+export interface Answers extends OutputAnswers {
+  /** `name:region` entries or queue URLs. */
+  sqsQueues: string[];
+  /** true: inside AWS, default credential chain; false: access keys. */
+  awsFlag: boolean;
+  /** `""`: written as `${S3BEAT_ACCESS_KEY_ID}` (read from the environment at run time). */
+  accessKeyID: string;
+  /** `""`: written as `${S3BEAT_SECRET_ACCESS_KEY}`. A secret: never echoed, logged or printed. */
+  secretAccessKey: string;
+  assumeRoleFlag: boolean;
+  roleArn: string[];
+  externalId: string;
+  roleSessionName: string;
+  /** Canonical duration text (`7200` and `2h` both become `2h`). */
+  sessionDuration: string;
+  output: OutputKind;
+}
+
+export type AnswerKey = keyof Answers;
+
+/** How a question is asked on a terminal. Every kind yields text that the spec's `parse` accepts. */
+export type PromptKind = "input" | "password" | "confirm" | "select";
+
+export interface Choice {
+  /** The text `parse` receives (and that `--set key=value` takes). */
+  value: string;
+  /** What the terminal shows. */
+  name: string;
+}
+
+/** "Ask only when the answer to `key` is `is`", e.g. the role questions only after assumeRoleFlag y. */
+export interface Condition {
+  key: AnswerKey;
+  is: unknown;
+}
+
+interface SpecOf<K extends AnswerKey> {
+  key: K;
+  kind: PromptKind;
+  /** The prompt text shown on the terminal. */
+  message: string;
+  /** Answer used on an empty reply (interactive) or when none is given (non-interactive). Absent: required. */
+  default?: string;
+  choices?: readonly Choice[];
+  when?: Condition;
+  /** Never shown back: masked on the terminal, and reasons about it never quote it. */
+  secret?: boolean;
+  /** Text → answer. Throws an Error whose message is the reason shown to the user. */
+  parse: (text: string, answers: Partial<Answers>) => Answers[K];
+}
+
+/** One question of the flow. */
+export type QuestionSpec = { [K in AnswerKey]: SpecOf<K> }[AnswerKey];
+
+/**
+ * Whether `spec` is asked given the answers so far: true or false, or undefined when the answer its
+ * condition depends on is itself missing or invalid (non-interactive runs report those first).
+ */
+export function applies(spec: QuestionSpec, answers: Partial<Answers>): boolean | undefined {
+  if (spec.when === undefined) return true;
+  const dep = answers[spec.when.key];
+  return dep === undefined ? undefined : dep === spec.when.is;
+}
+
+/** The reason `text` is not a valid answer to `spec`, or undefined when it is. */
+export function reasonInvalid(spec: QuestionSpec, text: string, answers: Partial<Answers>): string | undefined {
+  try {
+    spec.parse(text, answers);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** Stores a parsed answer (the key/value correlation is guaranteed by SpecOf). */
+export function record(answers: Partial<Answers>, spec: QuestionSpec, text: string): void {
+  (answers as Record<AnswerKey, unknown>)[spec.key] = spec.parse(text, answers);
+}

@@ -1,0 +1,75 @@
+/**
+ * What the loader knows of migrations: the top-level `configVersion`, and LogRhythm's legacy names
+ * read as aliases (with a warning) so that an unmigrated file still runs.
+ */
+import { describe, expect, it } from "vitest";
+import { CURRENT_CONFIG_VERSION as FROM_MIGRATIONS } from "../../migrations/index.ts";
+import { ConfigError, CURRENT_CONFIG_VERSION, loadConfigText } from "../../src/config/load.ts";
+import type { LoadedConfig } from "../../src/config/load.ts";
+
+const ROLE = "arn:aws:iam::111122223333:role/reader";
+const BASE = `s3beat:\n  sqsQueues: ["q1:us-east-1"]\n  awsFlag: true\n`;
+const TAIL = "output.console:\n";
+
+const load = (text: string): LoadedConfig => loadConfigText(text, "s3beat.yml", {});
+function problems(text: string): string[] {
+  try {
+    load(text);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems.map((p) => `${p.line} ${p.path}: ${p.message}`);
+    throw e;
+  }
+  throw new Error("expected a ConfigError, but the config loaded");
+}
+const warnings = (c: LoadedConfig) => c.warnings.map((w) => `${w.line} ${w.path}: ${w.message}`);
+
+describe("configVersion", () => {
+  it("is 0 when absent and exposed when present, without an unknown-key warning", () => {
+    expect(load(BASE + TAIL).configVersion).toBe(0);
+    const c = load(`${BASE}${TAIL}configVersion: 1\n`);
+    expect(c.configVersion).toBe(1);
+    expect(c.warnings).toEqual([]);
+  });
+
+  it("takes ${VAR}-style text too, and an empty value as absent", () => {
+    expect(load(`${BASE}${TAIL}configVersion: "3"\n`).configVersion).toBe(3);
+    expect(load(`${BASE}${TAIL}configVersion:\n`).configVersion).toBe(0);
+  });
+
+  it.each(["-1", "1.5", "one", "[1]"])("refuses %s", (v) => {
+    expect(problems(`${BASE}${TAIL}configVersion: ${v}\n`)).toEqual([expect.stringMatching(/^5 configVersion: (expected a whole number|must be 0 or more)/)]);
+  });
+
+  it("exports the current version of migrations/ for run's warning", () => {
+    expect(CURRENT_CONFIG_VERSION).toBe(FROM_MIGRATIONS);
+    expect(CURRENT_CONFIG_VERSION).toBe(1);
+  });
+});
+
+describe("legacy names", () => {
+  it("reads assumeRoleArn as roleArn, with a warning at its line", () => {
+    const c = load(`${BASE}  assumeRoleFlag: true\n  assumeRoleArn: ["${ROLE}"]\n${TAIL}`);
+    expect(c.settings.s3beat.roleArns).toEqual([ROLE]);
+    expect(warnings(c)).toEqual(["5 s3beat.assumeRoleArn: legacy name: run s3beat migrate-config (it renames assumeRoleArn to roleArn)"]);
+  });
+
+  it("reads stsCredsExpirationTime as sessionDuration, in the dotted form too", () => {
+    const c = load(`${BASE}${TAIL}s3beat.stsCredsExpirationTime: 2h\n`);
+    expect(c.settings.s3beat.sessionDurationSeconds).toBe(7200);
+    expect(warnings(c)).toEqual([expect.stringMatching(/^5 s3beat\.stsCredsExpirationTime: legacy name: run s3beat migrate-config/)]);
+  });
+
+  it("reports a bad value under the legacy key the file has, at its line", () => {
+    expect(problems(`${BASE}  stsCredsExpirationTime: 5m\n  assumeRoleArn: [nope]\n${TAIL}`)).toEqual([
+      expect.stringMatching(/^4 s3beat\.stsCredsExpirationTime: must be between 15m and 12h/),
+      expect.stringMatching(/^5 s3beat\.assumeRoleArn\[0\]: expected a role ARN/),
+    ]);
+  });
+
+  it("refuses both names at once", () => {
+    expect(problems(`${BASE}  roleArn: []\n  assumeRoleArn: []\n  sessionDuration: 1h\n  stsCredsExpirationTime: 1h\n${TAIL}`)).toEqual([
+      "5 s3beat.assumeRoleArn: legacy name of roleArn, which is also set: remove one of them",
+      "7 s3beat.stsCredsExpirationTime: legacy name of sessionDuration, which is also set: remove one of them",
+    ]);
+  });
+});
