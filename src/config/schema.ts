@@ -273,6 +273,12 @@ const s3beatShape = {
   externalId: optionalText.refine((v) => v === undefined || /^[\w+=,.@:\/-]{2,1224}$/.test(v), "must be 2–1224 characters of letters, digits and _+=,.@:/-"),
   /** true: no automatic credential refresh and retry after an ExpiredToken/invalid-token answer. Default false. */
   disableAuthRetry: flag().default(false),
+  /** LogRhythm heartbeats off. Default false. */
+  heartbeatdisabled: flag().default(false),
+  /** Time between heartbeat events. Duration or seconds, default 60, 1s–1h. */
+  heartbeatinterval: duration(1, H).default(60),
+  /** The beat's identity on events and heartbeats. Default: $FullyQualifiedBeatName, else `s3beat`. */
+  beatIdentifier: optionalText,
   /** Region for clients whose queue entry does not name one. Default `us-east-1`. */
   region: z
     .string({ error: "expected a region name like us-east-1" })
@@ -629,6 +635,9 @@ export function toSettings(c: ConfigYaml): Settings {
       awsFlag: s.awsFlag,
       accessKeyId: s.accessKeyID || undefined,
       secretAccessKey: s.secretAccessKey || undefined,
+      heartbeatDisabled: s.heartbeatdisabled,
+      heartbeatIntervalSeconds: s.heartbeatinterval,
+      beatIdentifier: s.beatIdentifier ?? (process.env.FullyQualifiedBeatName || "s3beat"),
       assumeRoleFlag: s.assumeRoleFlag,
       roleArns: s.roleArn,
       sessionDurationSeconds: s.sessionDuration,

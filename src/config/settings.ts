@@ -56,6 +56,12 @@ export interface S3BeatSettings extends DecoderSettings {
   externalId?: string;
   /** YAML `disableAuthRetry` (default false): true disables the forced refresh and single retry after an ExpiredToken answer. */
   disableAuthRetry: boolean;
+  /** YAML `heartbeatdisabled` (default false): LogRhythm heartbeats off. */
+  heartbeatDisabled: boolean;
+  /** YAML `heartbeatinterval` (default 60, seconds or a duration): time between heartbeat events. */
+  heartbeatIntervalSeconds: number;
+  /** YAML `beatIdentifier` (default: the FullyQualifiedBeatName environment variable, else `s3beat`): the beat's identity on every event and heartbeat. */
+  beatIdentifier: string;
   /** YAML `region` (default `us-east-1`): region used when a queue URL does not name one. */
   region: string;
   /** YAML `endpoints.sqs|s3|sts`: custom endpoints (VPC/FIPS, S3-compatible stores, emulators). */
@@ -100,7 +106,47 @@ export interface FileOutputSettings {
   permissions: number;
 }
 
-export type OutputSettings = ConsoleOutputSettings | FileOutputSettings;
+export interface LogstashHost {
+  host: string;
+  /** Default 5044 when the entry has no port. */
+  port: number;
+}
+
+export interface LogstashTlsSettings {
+  /** YAML `output.logstash.ssl.certificate_authorities`: PEM files of the CAs that sign the collector's certificate (default: the system's). */
+  certificateAuthorities: string[];
+  /** YAML `output.logstash.ssl.certificate`: PEM file of the client certificate, for collectors that demand one. */
+  certificate?: string;
+  /** YAML `output.logstash.ssl.key`: PEM file of the client certificate's key. */
+  key?: string;
+  /** YAML `output.logstash.ssl.verification_mode` (default `full`): full/strict (chain and host name), certificate (chain only), none. */
+  verificationMode: "full" | "strict" | "certificate" | "none";
+}
+
+/** libbeat's output.logstash: the Beats (lumberjack v2) protocol to Logstash or the LogRhythm Open Collector. */
+export interface LogstashOutputSettings {
+  kind: "logstash";
+  /** YAML `output.logstash.hosts` (required): `host:port` entries. */
+  hosts: LogstashHost[];
+  /** YAML `output.logstash.loadbalance` (default false): spread windows over every host instead of using one at a time. */
+  loadbalance: boolean;
+  /** YAML `output.logstash.compression_level` (default 3, 0–9): zlib level of compressed frames; 0 sends plain JSON frames. */
+  compressionLevel: number;
+  /** YAML `output.logstash.bulk_max_size` (default 2048): the largest window, in events. */
+  bulkMaxSize: number;
+  /** YAML `output.logstash.timeout` (default `30s`): with no ACK or keep-alive for this long, the connection is dropped and the window re-sent. */
+  timeoutSeconds: number;
+  /** YAML `output.logstash.backoff.init` (default `1s`): first wait before reconnecting after an error, doubling per failure. */
+  backoffInitSeconds: number;
+  /** YAML `output.logstash.backoff.max` (default `60s`): cap of that wait. */
+  backoffMaxSeconds: number;
+  /** YAML `output.logstash.ttl` (default `0`, off): reconnect after this long, so a load balancer in front of collectors can rebalance. */
+  ttlSeconds: number;
+  /** YAML `output.logstash.ssl.*`; undefined when TLS is off (`ssl.enabled: false` or no ssl section). */
+  ssl?: LogstashTlsSettings;
+}
+
+export type OutputSettings = ConsoleOutputSettings | FileOutputSettings | LogstashOutputSettings;
 
 export interface LoggingSettings {
   /** YAML `logging.level` (default `info`): trace, debug, info, warn, error, fatal. */

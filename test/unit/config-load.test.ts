@@ -41,6 +41,9 @@ describe("defaults", () => {
       s3beat: {
         sqsQueues: ["q1:us-east-1"],
         awsFlag: false,
+        heartbeatDisabled: false,
+        heartbeatIntervalSeconds: 60,
+        beatIdentifier: "s3beat",
         assumeRoleFlag: false,
         roleArns: [],
         sessionDurationSeconds: 3600,
