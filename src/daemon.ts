@@ -2,6 +2,7 @@ import PQueue from "p-queue";
 import type { Logger } from "pino";
 import { AwsAccess } from "./aws/access.ts";
 import type { Settings } from "./config/settings.ts";
+import { HeartbeatScheduler } from "./heartbeat/scheduler.ts";
 import { createOutput } from "./outputs/index.ts";
 import type { Output } from "./outputs/output.ts";
 import { describeCause } from "./pipeline/errors.ts";
@@ -47,6 +48,7 @@ export class Daemon {
   #pollers: Promise<void>[] = [];
   readonly #access: AwsAccess;
   #metricsTimer: NodeJS.Timeout | undefined;
+  #heartbeats: HeartbeatScheduler | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(settings: Settings, opts: DaemonOptions) {
@@ -66,6 +68,7 @@ export class Daemon {
       stats: this.stats,
       log: this.#log,
       version: VERSION,
+      beatIdentifier: s.beatIdentifier,
       ...(s.keyInclude ? { keyInclude: s.keyInclude } : {}),
       ...(s.keyExclude ? { keyExclude: s.keyExclude } : {}),
       visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
@@ -118,6 +121,10 @@ export class Daemon {
       );
     }
     this.#startMetrics();
+    if (!s.heartbeatDisabled) {
+      this.#heartbeats = new HeartbeatScheduler(this.#output, { version: VERSION, identifier: s.beatIdentifier, intervalSeconds: s.heartbeatIntervalSeconds, log: this.#log });
+      this.#heartbeats.start();
+    }
   }
 
   /** Messages being worked on or waiting for a worker. */
@@ -154,6 +161,8 @@ export class Daemon {
         const settled = await Promise.race([this.#work.onIdle().then(() => true), sleep(FORCED_STOP_MS, timers.signal).then(() => false)]);
         if (!settled) this.#log.error({ inFlight: this.inFlight }, "some messages did not stop in time; they reappear after their visibility timeout");
       }
+      // The last heartbeat (status 3) says the beat stopped on purpose.
+      await this.#heartbeats?.stop(FORCED_STOP_MS);
       const closed = await Promise.race([
         this.#output.close().then(
           () => true,

@@ -8,8 +8,7 @@ import { eventBridgeObjectCreated, s3Notification, s3TestEvent, snsWrapped } fro
 import { demoSamples } from "../demo/samples.ts";
 import { createLogger } from "../logging/logger.ts";
 import { createOutput } from "../outputs/index.ts";
-import type { Output } from "../outputs/output.ts";
-import type { BeatEvent } from "../pipeline/event.ts";
+import type { Output, OutputEvent } from "../outputs/output.ts";
 import { sleep } from "../source/poller.ts";
 import { PACKAGE_ROOT } from "../packageRoot.ts";
 import { EXIT } from "./exit.ts";
@@ -29,9 +28,9 @@ class CountingOutput implements Output {
     this.#inner = inner;
     this.name = inner.name;
   }
-  async publish(events: readonly BeatEvent[]): Promise<void> {
+  async publish(events: readonly OutputEvent[]): Promise<void> {
     await this.#inner.publish(events);
-    this.acked += events.length;
+    this.acked += events.filter((e) => "message" in e).length;
   }
   close(): Promise<void> {
     return this.#inner.close();

@@ -1,7 +1,6 @@
 import type { ConsoleOutputSettings } from "../config/settings.ts";
-import type { BeatEvent } from "../pipeline/event.ts";
 import { encodeNdjson } from "./ndjson.ts";
-import type { Output } from "./output.ts";
+import type { Output, OutputEvent } from "./output.ts";
 
 /**
  * Writes events to a stream (stdout by default), one JSON document per event, each followed by a
@@ -29,7 +28,7 @@ export class ConsoleOutput implements Output {
     stream.on("error", this.onError);
   }
 
-  publish(events: readonly BeatEvent[]): Promise<void> {
+  publish(events: readonly OutputEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error("console output failed: output is closed"));
     if (this.failure !== undefined) return Promise.reject(consoleError(this.failure));
     // Nothing to write, but still acknowledge after the batches published before it.

@@ -1,9 +1,8 @@
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { FileOutputSettings } from "../config/settings.ts";
-import type { BeatEvent } from "../pipeline/event.ts";
 import { encodeNdjson } from "./ndjson.ts";
-import type { Output } from "./output.ts";
+import type { Output, OutputEvent } from "./output.ts";
 
 /**
  * Appends events as NDJSON to `<path>/<filename>`, like libbeat's file output. Each batch is
@@ -31,7 +30,7 @@ export class FileOutput implements Output {
     this.file = join(settings.path, settings.filename);
   }
 
-  publish(events: readonly BeatEvent[]): Promise<void> {
+  publish(events: readonly OutputEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`file output ${this.file} is closed`));
     const run = this.tail.then(() => this.write(events));
     this.tail = run.catch(() => undefined);
@@ -45,7 +44,7 @@ export class FileOutput implements Output {
     return this.closing;
   }
 
-  private async write(events: readonly BeatEvent[]): Promise<void> {
+  private async write(events: readonly OutputEvent[]): Promise<void> {
     if (events.length === 0) return;
     const data = encodeNdjson(events);
 

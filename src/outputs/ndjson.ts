@@ -1,4 +1,4 @@
-import type { BeatEvent } from "../pipeline/event.ts";
+import type { OutputEvent } from "./output.ts";
 
 // Strings past ~128 KB go to V8's large-object space, which only a full GC reclaims; joining a whole
 // batch into one string made every batch old-generation garbage (a sawtooth of +100 MB RSS in the
@@ -6,7 +6,7 @@ import type { BeatEvent } from "../pipeline/event.ts";
 const PIECE_CHARS = 16 * 1024;
 
 /** A batch as NDJSON bytes: one JSON document per event, each followed by a newline. */
-export function encodeNdjson(events: readonly BeatEvent[], pretty = false): Buffer {
+export function encodeNdjson(events: readonly OutputEvent[], pretty = false): Buffer {
   const pieces: Buffer[] = [];
   let piece = "";
   for (const e of events) {

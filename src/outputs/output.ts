@@ -1,4 +1,8 @@
+import type { HeartbeatEvent } from "../heartbeat/heartbeat.ts";
 import type { BeatEvent } from "../pipeline/event.ts";
+
+/** What outputs ship: log events, and the beat's own heartbeats. */
+export type OutputEvent = BeatEvent | HeartbeatEvent;
 
 /**
  * An output ships batches of events. `publish` resolves only once every event of the batch is
@@ -11,7 +15,7 @@ import type { BeatEvent } from "../pipeline/event.ts";
  */
 export interface Output {
   readonly name: string;
-  publish(events: readonly BeatEvent[]): Promise<void>;
+  publish(events: readonly OutputEvent[]): Promise<void>;
   /** Flush anything buffered and release resources; publishes after close reject. */
   close(): Promise<void>;
 }

@@ -10,6 +10,8 @@ export interface BeatEvent {
   aws: { s3: { bucket: { name: string; arn: string }; object: { key: string } } };
   cloud: { provider: "aws"; region: string };
   event: { id: string };
+  /** The beat's identity (beatIdentifier / $FullyQualifiedBeatName), as LogRhythm beats send it. */
+  fullyqualifiedbeatname: string;
   error?: { message: string };
 }
 
@@ -36,6 +38,7 @@ export function buildEvent(
   record: DecodedRecord,
   version: string,
   now: Date = new Date(),
+  identifier = "s3beat",
 ): BeatEvent {
   const id = eventId(ref.bucket, ref.key, record.offset);
   const log: BeatEvent["log"] = { file: { path: `s3://${ref.bucket}/${ref.key}` }, offset: record.offset };
@@ -51,6 +54,7 @@ export function buildEvent(
     aws: { s3: { bucket: { name: ref.bucket, arn: `arn:aws:s3:::${ref.bucket}` }, object: { key: ref.key } } },
     cloud: { provider: "aws", region: ref.region },
     event: { id },
+    fullyqualifiedbeatname: identifier,
   };
   if (record.error !== undefined) event.error = { message: record.error };
   return event;

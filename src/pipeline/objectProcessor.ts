@@ -16,6 +16,8 @@ export interface ObjectProcessorDeps {
   stats: Stats;
   log: Logger;
   version: string;
+  /** The beat's identity carried by every event. */
+  beatIdentifier?: string;
   keyInclude?: RegExp;
   keyExclude?: RegExp;
   /** Events per published batch. */
@@ -98,7 +100,7 @@ export async function processObject(
     for await (const record of deps.decoderFor(ref.key)(decompressIfGzip(body))) {
       if (failure !== undefined) break;
       if (signal.aborted) throw signal.reason;
-      const event = buildEvent(ref, record, deps.version);
+      const event = buildEvent(ref, record, deps.version, undefined, deps.beatIdentifier);
       if (record.truncated) deps.stats.eventsTruncated++;
       batch.push(event);
       batchBytes += record.text.length;

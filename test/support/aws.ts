@@ -6,6 +6,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { Upload } from "@aws-sdk/lib-storage";
 import { startEmulator, type Emulator } from "../../src/demo/emulator.ts";
+import type { HeartbeatEvent } from "../../src/heartbeat/heartbeat.ts";
 import type { BeatEvent } from "../../src/pipeline/event.ts";
 
 /** The emulator (fauxqs over real HTTP on 127.0.0.1) with real SDK clients for the test's own setup. */
@@ -87,26 +88,32 @@ export async function writeConfig(dir: string, yaml: string, name = "s3beat.yml"
 }
 
 /**
- * Every event in a file output directory, oldest file first. A torn last line (a process killed
- * mid-write) is skipped and counted rather than failing the parse.
+ * Every log event in a file output directory, oldest file first, and, apart, the beat's
+ * heartbeats. A torn last line (a process killed mid-write) is skipped and counted rather than
+ * failing the parse.
  */
-export async function readFileOutput(dir: string, filename = "s3beat"): Promise<{ events: BeatEvent[]; torn: number }> {
+export async function readFileOutput(dir: string, filename = "s3beat"): Promise<{ events: BeatEvent[]; heartbeats: HeartbeatEvent[]; torn: number }> {
   const names = (await readdir(dir)).filter((n) => n === filename || n.startsWith(`${filename}.`));
   const order = (n: string) => (n === filename ? 0 : Number(n.slice(filename.length + 1)));
   names.sort((a, b) => order(b) - order(a));
   const events: BeatEvent[] = [];
+  const heartbeats: HeartbeatEvent[] = [];
   let torn = 0;
   for (const n of names) {
     for (const line of (await readFile(join(dir, n), "utf8")).split("\n")) {
       if (line === "") continue;
+      let doc: BeatEvent | HeartbeatEvent;
       try {
-        events.push(JSON.parse(line) as BeatEvent);
+        doc = JSON.parse(line) as BeatEvent | HeartbeatEvent;
       } catch {
         torn++;
+        continue;
       }
+      if ("heartbeat" in doc) heartbeats.push(doc);
+      else events.push(doc);
     }
   }
-  return { events, torn };
+  return { events, heartbeats, torn };
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000, everyMs = 100): Promise<void> {
