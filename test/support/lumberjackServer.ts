@@ -15,6 +15,8 @@ import { inflateSync } from "node:zlib";
 export interface LumberjackServerOptions {
   /** 0 (default) = any free port; restart() reuses the same port. */
   port?: number;
+  /** false: count events (`received`) without keeping them, for benchmarks of millions of events. Default true. */
+  keepEvents?: boolean;
   /** PEM material: serve TLS. With requestCert the client must present a certificate signed by `ca`. */
   tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer; requestCert?: boolean };
   /** How the server acknowledges: "window" (default) = one ACK of the last sequence when the window is complete; "every:N" = a partial ACK every N events plus the final one; "never" = receive but never ACK. */
@@ -47,6 +49,8 @@ export interface LumberjackServer {
   readonly address: string;
   /** In arrival order, ACKed or not. */
   readonly events: ReceivedEvent[];
+  /** Events received in all, kept or not (see keepEvents). */
+  readonly received: number;
   /** Events the server has acknowledged (partial ACKs count what they cover). */
   readonly acked: number;
   /** Connections accepted so far (for TLS: completed handshakes). */
@@ -119,6 +123,7 @@ export async function startLumberjackServer(opts: LumberjackServerOptions = {}):
   const options: LumberjackServerOptions = { ...opts };
   ackEvery(options.ackMode); // validate early
   const events: ReceivedEvent[] = [];
+  let received = 0;
   const windows: LumberjackServer["windows"] = [];
   const errors: string[] = [];
   const conns = new Set<Conn>();
@@ -223,7 +228,8 @@ export async function startLumberjackServer(opts: LumberjackServerOptions = {}):
     }
     w.seqs.push(seq);
     w.stats.count++;
-    events.push({ connection: conn.id, window: w.number, seq, event, compressed });
+    received++;
+    if (options.keepEvents !== false) events.push({ connection: conn.id, window: w.number, seq, event, compressed });
     conn.received++;
     if (options.dropAfterEvents && conn.received >= options.dropAfterEvents) {
       closeConn(conn); // before any ACK of this window can go out
@@ -350,6 +356,9 @@ export async function startLumberjackServer(opts: LumberjackServerOptions = {}):
       return `127.0.0.1:${port}`;
     },
     events,
+    get received() {
+      return received;
+    },
     get acked() {
       return acked;
     },
