@@ -54,7 +54,7 @@ export class Daemon {
   constructor(settings: Settings, opts: DaemonOptions) {
     this.#settings = settings;
     this.#log = opts.log;
-    this.#output = opts.output ?? createOutput(settings.output);
+    this.#output = opts.output ?? createOutput(settings.output, opts.log);
     this.#work = new PQueue({ concurrency: settings.s3beat.maxMessagesInFlight });
     this.#access = new AwsAccess(settings.s3beat, opts.log);
   }

@@ -76,7 +76,7 @@ export async function demoCommand(): Promise<number> {
     for (const body of bodies) await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
 
     const log = createLogger({ level: settings.logging.level, format: settings.logging.format });
-    const output = new CountingOutput(createOutput(settings.output));
+    const output = new CountingOutput(createOutput(settings.output, log));
     const daemon = new Daemon(settings, { log, output });
     await daemon.start();
     while (daemon.stats.messagesDeleted < bodies.length && Date.now() - started < TIMEOUT_MS) await sleep(50);

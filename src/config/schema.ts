@@ -5,7 +5,7 @@
  * already expanded); output is `Settings` or every problem found, each located by its key path.
  */
 import { z } from "zod";
-import type { FileSelector, OutputSettings, Settings } from "./settings.ts";
+import type { FileSelector, LogstashHost, LogstashOutputSettings, OutputSettings, Settings } from "./settings.ts";
 import { formatByteSize, formatDuration, parseByteSize, parseDurationSeconds } from "./units.ts";
 
 /** A finding located by key path (`s3beat.sqsQueues[1]`); load.ts adds the YAML line. */
@@ -356,13 +356,99 @@ const fileShape = {
     .default(0o600),
 };
 
+/** Port of a `hosts` entry that names none: the Beats input's usual port. */
+export const DEFAULT_LOGSTASH_PORT = 5044;
+const HOST_HINT = `expected "host:port" (e.g. "opencollector:5044"; the port defaults to ${DEFAULT_LOGSTASH_PORT})`;
+const HOSTNAME_RE = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+
+/** `host`, `host:port`, `[ipv6]` or `[ipv6]:port` → host and port (default 5044). */
+export function parseLogstashHost(entry: string): LogstashHost {
+  const text = entry.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw new Error(`expected "host:port" without a scheme (the protocol is always Beats/lumberjack), got "${entry}"`);
+  let host: string;
+  let port: string | undefined;
+  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(.*))?$/.exec(text);
+  if (bracketed) {
+    host = bracketed[1]!;
+    port = bracketed[2];
+  } else {
+    const parts = text.split(":");
+    if (parts.length > 2) throw new Error(`write an IPv6 address in brackets, e.g. "[::1]:${DEFAULT_LOGSTASH_PORT}", got "${entry}"`);
+    host = parts[0]!;
+    port = parts[1];
+    if (!HOSTNAME_RE.test(host)) throw new Error(`${HOST_HINT}, got "${entry}"`);
+  }
+  if (port === undefined) return { host, port: DEFAULT_LOGSTASH_PORT };
+  const n = /^\d{1,5}$/.test(port) ? Number(port) : NaN;
+  if (!(n >= 1 && n <= 65535)) throw new Error(`port must be a number between 1 and 65535, got "${port}" in "${entry}"`);
+  return { host, port: n };
+}
+
+const VERIFICATION_MODES = ["full", "strict", "certificate", "none"] as const;
+
+/** A list that may be written as a lone string. */
+const stringList = (error: string) =>
+  z.preprocess((v) => (typeof v === "string" ? (v === "" ? [] : [v]) : v), z.array(z.string({ error }).min(1, "must not be empty"), { error }));
+
+const logstashSslShape = {
+  /** TLS to the collector. Default true once the ssl section exists. */
+  enabled: flag().default(true),
+  /** PEM files of the CAs that sign the collector's certificate (PEM text also accepted). Default: the system's CAs. */
+  certificate_authorities: stringList("expected a list of PEM file paths").default([]),
+  /** PEM file of the client certificate, for collectors that demand one. Give it with `key`, or neither. */
+  certificate: optionalText,
+  /** PEM file of the client certificate's private key (unencrypted). */
+  key: optionalText,
+  /** `full` (default) and `strict`: chain and host name; `certificate`: chain only; `none`: no checks (not for production). */
+  verification_mode: oneOf(VERIFICATION_MODES).default("full"),
+};
+
+const logstashBackoffShape = {
+  /** Wait before reconnecting after a failure, doubling per failure in a row. Duration, default 1s, 1s–1h. */
+  init: duration(1, H).default(1),
+  /** Cap of that wait. Duration, default 60s, 1s–1h, and ≥ `init`. */
+  max: duration(1, H).default(60),
+};
+
+const logstashShape = {
+  /** Default true once the section exists. */
+  enabled: enabledFlag,
+  /** The collectors' Beats inputs, `"host:port"` (port default 5044). Required when enabled, at least one. */
+  hosts: z
+    .preprocess(
+      (v) => (typeof v === "string" ? [v] : v), // a lone string is a one-host list
+      z.array(z.string({ error: HOST_HINT }).transform(via(parseLogstashHost)), { error: `expected a list of ${HOST_HINT.replace(/^expected /, "")}` }),
+    )
+    .superRefine((hosts, ctx) => {
+      const keys = hosts.map((h) => `${h.host}:${h.port}`);
+      keys.forEach((k, i) => {
+        if (keys.indexOf(k) !== i) ctx.issues.push({ code: "custom", message: "listed twice", path: [i], input: k });
+      });
+    })
+    .optional(),
+  /** true: spread windows over every host; false (default): one host at a time, another after a failure. */
+  loadbalance: flag().default(false),
+  /** zlib level of compressed frames, 0 (off) – 9. Default 3. */
+  compression_level: int(0, 9).default(3),
+  /** The largest window, in events. Default 2048, 1–65535. */
+  bulk_max_size: int(1, 65535).default(2048),
+  /** Without an ACK or keep-alive for this long, the connection is dropped and the events re-sent; also the connect timeout. Duration, default 30s, 1s–1h. */
+  timeout: duration(1, H).default(30),
+  /** Reconnect delays after a failure. */
+  backoff: z.strictObject(logstashBackoffShape, { error: section() }).prefault({}),
+  /** Reconnect once a connection is this old (lets a load balancer in front of collectors rebalance). Duration, default 0 (off), 0–24h. */
+  ttl: duration(0, 24 * H).default(0),
+  /** TLS to the collector; absent or `enabled: false`: plain TCP. */
+  ssl: z.strictObject(logstashSslShape, { error: section() }).optional(),
+};
+
 const outputShape = {
   /** Events as JSON lines on stdout. */
   console: z.strictObject(consoleShape, { error: section() }).optional(),
   /** Events as JSON lines in rotated files. */
   file: z.strictObject(fileShape, { error: section() }).optional(),
-  /** Recognised so it can be refused with a clear message; not available in this version. */
-  logstash: z.unknown().optional(),
+  /** Events to Logstash / the LogRhythm Open Collector over the Beats (lumberjack v2) protocol. */
+  logstash: z.strictObject(logstashShape, { error: section() }).optional(),
 };
 
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
@@ -511,7 +597,9 @@ function crossChecks(raw: Rec): { errors: SchemaIssue[]; warnings: SchemaIssue[]
     });
   }
 
-  errors.push(...outputChecks(raw));
+  const outputs = outputChecks(raw);
+  errors.push(...outputs.errors);
+  warnings.push(...outputs.warnings);
   return { errors, warnings };
 }
 
@@ -565,33 +653,90 @@ function decoderChecks(s: Rec): SchemaIssue[] {
   return issues;
 }
 
-function outputChecks(raw: Rec): SchemaIssue[] {
+const OUTPUTS = ["logstash", "console", "file"] as const;
+
+function outputChecks(raw: Rec): { errors: SchemaIssue[]; warnings: SchemaIssue[] } {
   const out = rec(raw.output);
   const enabled = (name: string) => isRec(out[name]) && peek(enabledFlag, out[name].enabled) !== false;
-  const issues: SchemaIssue[] = [];
+  const errors: SchemaIssue[] = [];
+  const warnings: SchemaIssue[] = [];
   if (enabled("logstash")) {
-    issues.push({
-      path: "output.logstash",
-      message: "output.logstash is not available in this version of s3beat; use output.console or output.file",
-    });
+    const checked = logstashChecks(rec(out.logstash));
+    errors.push(...checked.errors);
+    warnings.push(...checked.warnings);
   }
   const path = rec(out.file).path;
   if (enabled("file") && (path === undefined || path === "")) {
-    issues.push({ path: "output.file.path", message: "required: the directory to write the files to" });
+    errors.push({ path: "output.file.path", message: "required: the directory to write the files to" });
   }
-  const active = ["console", "file"].filter(enabled);
+  const active = OUTPUTS.filter(enabled);
   if (active.length > 1) {
-    issues.push({
+    errors.push({
       path: "output",
       message: `only one output may be enabled, found ${active.map((n) => `output.${n}`).join(" and ")}; set enabled: false on all but one`,
     });
-  } else if (active.length === 0 && !enabled("logstash")) {
-    issues.push({ path: "output", message: "no output configured: add output.console or output.file" });
+  } else if (active.length === 0) {
+    errors.push({ path: "output", message: "no output configured: add output.logstash, output.console or output.file" });
   }
-  return issues;
+  return { errors, warnings };
+}
+
+/** output.logstash rules spanning keys: hosts required, backoff order, client certificate and key together. */
+function logstashChecks(ls: Rec): { errors: SchemaIssue[]; warnings: SchemaIssue[] } {
+  const errors: SchemaIssue[] = [];
+  const warnings: SchemaIssue[] = [];
+  const at = "output.logstash";
+  if (ls.hosts === undefined) {
+    errors.push({ path: `${at}.hosts`, message: `required: list the collectors' Beats inputs, e.g. hosts: ["opencollector:${DEFAULT_LOGSTASH_PORT}"]` });
+  } else if (peek(logstashShape.hosts, ls.hosts)?.length === 0) {
+    errors.push({ path: `${at}.hosts`, message: `list at least one host, e.g. hosts: ["opencollector:${DEFAULT_LOGSTASH_PORT}"]` });
+  }
+  const backoff = rec(ls.backoff);
+  const init = peek(logstashBackoffShape.init, backoff.init);
+  const max = peek(logstashBackoffShape.max, backoff.max);
+  if (init !== undefined && max !== undefined && max < init) {
+    errors.push({ path: `${at}.backoff.max`, message: `must be at least backoff.init (${formatDuration(init)}), got ${formatDuration(max)}` });
+  }
+  const ssl = rec(ls.ssl);
+  if (isRec(ls.ssl) && peek(logstashSslShape.enabled, ssl.enabled) !== false) {
+    const cert = peek(logstashSslShape.certificate, ssl.certificate);
+    const key = peek(logstashSslShape.key, ssl.key);
+    if ((cert === undefined) !== (key === undefined)) {
+      const [present, absent] = cert !== undefined ? ["certificate", "key"] : ["key", "certificate"];
+      errors.push({ path: `${at}.ssl.${present}`, message: `is set but ssl.${absent} is not: a client certificate needs both the certificate and its key` });
+    }
+    if (peek(logstashSslShape.verification_mode, ssl.verification_mode) === "none") {
+      warnings.push({ path: `${at}.ssl.verification_mode`, message: "none: the collector's certificate is not checked; use it only for tests" });
+    }
+  }
+  return { errors, warnings };
+}
+
+function toLogstash(o: z.output<z.ZodObject<typeof logstashShape>>): LogstashOutputSettings {
+  const ssl = o.ssl?.enabled
+    ? compact({
+        certificateAuthorities: o.ssl.certificate_authorities,
+        certificate: o.ssl.certificate,
+        key: o.ssl.key,
+        verificationMode: o.ssl.verification_mode,
+      })
+    : undefined;
+  return compact({
+    kind: "logstash" as const,
+    hosts: o.hosts!, // crossChecks made sure they are there
+    loadbalance: o.loadbalance,
+    compressionLevel: o.compression_level,
+    bulkMaxSize: o.bulk_max_size,
+    timeoutSeconds: o.timeout,
+    backoffInitSeconds: o.backoff.init,
+    backoffMaxSeconds: o.backoff.max,
+    ttlSeconds: o.ttl,
+    ssl,
+  });
 }
 
 function toOutput(o: NonNullable<ConfigYaml["output"]>): OutputSettings {
+  if (o.logstash?.enabled) return toLogstash(o.logstash);
   if (o.file?.enabled) {
     return {
       kind: "file",

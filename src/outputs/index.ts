@@ -1,22 +1,28 @@
+import type { Logger } from "pino";
 import type { OutputSettings } from "../config/settings.ts";
+import { silentLogger } from "../logging/logger.ts";
 import { ConsoleOutput } from "./console.ts";
 import { FileOutput } from "./file.ts";
+import { LumberjackOutput } from "./lumberjack/output.ts";
 import type { Output } from "./output.ts";
 
 export type { Output } from "./output.ts";
 export { ConsoleOutput } from "./console.ts";
 export { FileOutput } from "./file.ts";
+export { LumberjackOutput } from "./lumberjack/output.ts";
 
-/** Builds the output the settings name. Each kind of `OutputSettings` gets one case here. */
-export function createOutput(settings: OutputSettings): Output {
+/**
+ * Builds the output the settings name. Each kind of `OutputSettings` gets one case here. `log`
+ * receives the output's own messages (connection failures, …); without it they are dropped.
+ */
+export function createOutput(settings: OutputSettings, log?: Logger): Output {
   switch (settings.kind) {
     case "console":
       return new ConsoleOutput(settings);
     case "file":
       return new FileOutput(settings);
     case "logstash":
-      // The config loader refuses output.logstash until the lumberjack output lands.
-      throw new Error("output.logstash is not available in this version of s3beat");
+      return new LumberjackOutput(settings, log ?? silentLogger());
     default: {
       // A compile error here means a new kind was added to OutputSettings without a case.
       const unknown: never = settings;

@@ -336,16 +336,21 @@ output.console:
   });
 
   it.each([
-    { name: "no output", text: "s3beat.sqsQueues: [q:us-east-1]\n", want: ["undefined output: no output configured: add output.console or output.file"] },
+    { name: "no output", text: "s3beat.sqsQueues: [q:us-east-1]\n", want: ["undefined output: no output configured: add output.logstash, output.console or output.file"] },
     {
       name: "two outputs",
       text: "s3beat.sqsQueues: [q:us-east-1]\noutput.console:\noutput.file.path: /tmp\n",
       want: ["2 output: only one output may be enabled, found output.console and output.file; set enabled: false on all but one"],
     },
     {
-      name: "logstash",
-      text: 's3beat.sqsQueues: [q:us-east-1]\noutput.logstash:\n  hosts: ["opencollector:5044"]\n',
-      want: ["2 output.logstash: output.logstash is not available in this version of s3beat; use output.console or output.file"],
+      name: "logstash and console",
+      text: 's3beat.sqsQueues: [q:us-east-1]\noutput.logstash:\n  hosts: ["opencollector:5044"]\noutput.console:\n',
+      want: ["2 output: only one output may be enabled, found output.logstash and output.console; set enabled: false on all but one"],
+    },
+    {
+      name: "logstash without hosts",
+      text: "s3beat.sqsQueues: [q:us-east-1]\noutput.logstash:\n  loadbalance: true\n",
+      want: ['2 output.logstash.hosts: required: list the collectors\' Beats inputs, e.g. hosts: ["opencollector:5044"]'],
     },
     {
       name: "file without path",
@@ -355,7 +360,7 @@ output.console:
     {
       name: "only disabled outputs",
       text: "s3beat.sqsQueues: [q:us-east-1]\noutput.console.enabled: false\n",
-      want: ["2 output: no output configured: add output.console or output.file"],
+      want: ["2 output: no output configured: add output.logstash, output.console or output.file"],
     },
     {
       name: "bad file options",

@@ -1,0 +1,195 @@
+/**
+ * Lumberjack v2 (the Beats protocol) frames, as pure encoders and decoders. Every frame starts with
+ * the version byte `'2'` and a type byte; integers are unsigned 32-bit big-endian.
+ *
+ * - window `'2' 'W' count`: the number of data frames that follow (sequence numbers 1..count);
+ * - JSON data `'2' 'J' seq length payload`: one event as a JSON document;
+ * - compressed `'2' 'C' length zlib(frames)`: other frames, zlib-compressed;
+ * - ACK `'2' 'A' seq` (server → client): every data frame up to `seq` of the current window is
+ *   acknowledged. Servers repeat their last ACK (or send `ACK 0`) as a keep-alive while busy.
+ */
+import { promisify } from "node:util";
+import { deflate, inflateSync } from "node:zlib";
+
+export const VERSION = 0x32; // '2'
+export const CODE_WINDOW = 0x57; // 'W'
+export const CODE_JSON = 0x4a; // 'J'
+export const CODE_COMPRESSED = 0x43; // 'C'
+export const CODE_ACK = 0x41; // 'A'
+
+/** Bytes of an ACK frame and of a window frame. */
+export const ACK_FRAME_BYTES = 6;
+const JSON_HEADER_BYTES = 10;
+const MAX_UINT32 = 0xffff_ffff;
+
+// Small frames are gathered into pieces of about this size, so that a window of thousands of
+// events is a few socket writes, not thousands; larger payloads are passed through as they are.
+const PIECE_BYTES = 64 * 1024;
+
+const deflateAsync = promisify(deflate);
+
+function checkUint32(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_UINT32) throw new RangeError(`${what} must be a uint32, got ${value}`);
+}
+
+/** `'2' 'W' count`: announces how many data frames the window holds. */
+export function encodeWindowFrame(count: number): Buffer {
+  checkUint32(count, "window size");
+  const b = Buffer.allocUnsafe(ACK_FRAME_BYTES);
+  b[0] = VERSION;
+  b[1] = CODE_WINDOW;
+  b.writeUInt32BE(count, 2);
+  return b;
+}
+
+/** `'2' 'J' seq length payload` for one JSON document. */
+export function encodeJsonFrame(seq: number, payload: Uint8Array): Buffer {
+  return Buffer.concat([jsonFrameHeader(seq, payload.length), payload]);
+}
+
+function jsonFrameHeader(seq: number, length: number): Buffer {
+  checkUint32(seq, "sequence number");
+  checkUint32(length, "payload length");
+  const b = Buffer.allocUnsafe(JSON_HEADER_BYTES);
+  b[0] = VERSION;
+  b[1] = CODE_JSON;
+  b.writeUInt32BE(seq, 2);
+  b.writeUInt32BE(length, 6);
+  return b;
+}
+
+/**
+ * The JSON data frames of a window, events numbered from 1, as a few buffers (write them in order).
+ * Each event is serialized on its own: no string ever holds more than one event (large strings
+ * live in V8's large-object space until a full GC).
+ */
+export function encodeJsonFrames(events: readonly unknown[]): Buffer[] {
+  const pieces: Buffer[] = [];
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const cut = () => {
+    if (pending.length > 0) pieces.push(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+    pending = [];
+    pendingBytes = 0;
+  };
+  events.forEach((event, i) => {
+    const payload = Buffer.from(JSON.stringify(event), "utf8");
+    pending.push(jsonFrameHeader(i + 1, payload.length), payload);
+    pendingBytes += JSON_HEADER_BYTES + payload.length;
+    if (pendingBytes >= PIECE_BYTES) cut();
+  });
+  cut();
+  return pieces;
+}
+
+/** `'2' 'C' length data` around already-compressed bytes. */
+export function compressedFrameHeader(compressedLength: number): Buffer {
+  checkUint32(compressedLength, "compressed length");
+  const b = Buffer.allocUnsafe(ACK_FRAME_BYTES);
+  b[0] = VERSION;
+  b[1] = CODE_COMPRESSED;
+  b.writeUInt32BE(compressedLength, 2);
+  return b;
+}
+
+/**
+ * Everything a client sends for one window: the window frame, then the events' JSON frames, inside
+ * one compressed frame when `compressionLevel` is 1–9 (zlib runs off the main thread).
+ */
+export async function encodeWindow(events: readonly unknown[], compressionLevel: number): Promise<Buffer[]> {
+  const frames = encodeJsonFrames(events);
+  const head = encodeWindowFrame(events.length);
+  if (compressionLevel <= 0) return [head, ...frames];
+  const compressed = await deflateAsync(frames.length === 1 ? frames[0]! : Buffer.concat(frames), { level: compressionLevel });
+  return [head, compressedFrameHeader(compressed.length), compressed];
+}
+
+/** `'2' 'A' seq` (what a server sends; for tests and test servers). */
+export function encodeAckFrame(seq: number): Buffer {
+  checkUint32(seq, "sequence number");
+  const b = Buffer.allocUnsafe(ACK_FRAME_BYTES);
+  b[0] = VERSION;
+  b[1] = CODE_ACK;
+  b.writeUInt32BE(seq, 2);
+  return b;
+}
+
+/** The server sent something that is not a lumberjack v2 ACK: the connection cannot be trusted. */
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+}
+
+/**
+ * Parses the server's byte stream into ACK sequence numbers. TCP delivers arbitrary chunks, so a
+ * frame may arrive split over several `push` calls; the incomplete tail is kept for the next one.
+ */
+export class AckParser {
+  private tail: Buffer = Buffer.alloc(0);
+
+  /** Sequence numbers of the ACK frames completed by `chunk`, in order. Throws ProtocolError on anything else. */
+  push(chunk: Uint8Array): number[] {
+    const data = this.tail.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([this.tail, chunk]);
+    const seqs: number[] = [];
+    let at = 0;
+    for (; at + 2 <= data.length; at += ACK_FRAME_BYTES) {
+      if (data[at] !== VERSION || data[at + 1] !== CODE_ACK) {
+        throw new ProtocolError(`expected an ACK frame ('2' 'A'), got bytes 0x${data.subarray(at, at + 2).toString("hex")}`);
+      }
+      if (at + ACK_FRAME_BYTES > data.length) break;
+      seqs.push(data.readUInt32BE(at + 2));
+    }
+    // Check a lone trailing version byte too, so garbage is reported as soon as it arrives.
+    if (at < data.length && data[at] !== VERSION) {
+      throw new ProtocolError(`expected an ACK frame ('2' 'A'), got byte 0x${data.subarray(at, at + 1).toString("hex")}`);
+    }
+    this.tail = Buffer.from(data.subarray(at)); // a copy: do not pin the socket's chunk
+    return seqs;
+  }
+
+  /** Bytes of an incomplete frame waiting for the rest. */
+  get buffered(): number {
+    return this.tail.length;
+  }
+}
+
+/** A client frame decoded by `decodeClientFrames` (the server side; for tests and test servers). */
+export type ClientFrame =
+  | { type: "window"; count: number }
+  | { type: "json"; seq: number; payload: Buffer }
+  | { type: "compressed"; frames: ClientFrame[] };
+
+/**
+ * Decodes the complete client frames at the start of `data`; returns them and how many bytes they
+ * used (the rest is an incomplete frame). Throws ProtocolError on an unknown version or type.
+ */
+export function decodeClientFrames(data: Buffer): { frames: ClientFrame[]; used: number } {
+  const frames: ClientFrame[] = [];
+  let at = 0;
+  while (at + 2 <= data.length) {
+    if (data[at] !== VERSION) throw new ProtocolError(`unsupported protocol version byte 0x${data.subarray(at, at + 1).toString("hex")}`);
+    const code = data[at + 1];
+    if (code === CODE_WINDOW) {
+      if (at + 6 > data.length) break;
+      frames.push({ type: "window", count: data.readUInt32BE(at + 2) });
+      at += 6;
+    } else if (code === CODE_JSON) {
+      if (at + JSON_HEADER_BYTES > data.length) break;
+      const length = data.readUInt32BE(at + 6);
+      if (at + JSON_HEADER_BYTES + length > data.length) break;
+      frames.push({ type: "json", seq: data.readUInt32BE(at + 2), payload: data.subarray(at + JSON_HEADER_BYTES, at + JSON_HEADER_BYTES + length) });
+      at += JSON_HEADER_BYTES + length;
+    } else if (code === CODE_COMPRESSED) {
+      if (at + 6 > data.length) break;
+      const length = data.readUInt32BE(at + 2);
+      if (at + 6 + length > data.length) break;
+      const inflated = inflateSync(data.subarray(at + 6, at + 6 + length));
+      const inner = decodeClientFrames(inflated);
+      if (inner.used !== inflated.length) throw new ProtocolError("a compressed frame ends inside a frame");
+      frames.push({ type: "compressed", frames: inner.frames });
+      at += 6 + length;
+    } else {
+      throw new ProtocolError(`unknown frame type byte 0x${data.subarray(at + 1, at + 2).toString("hex")}`);
+    }
+  }
+  return { frames, used: at };
+}

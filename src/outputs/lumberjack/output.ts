@@ -1,0 +1,123 @@
+/**
+ * libbeat's output.logstash: events to Logstash, the LogRhythm Open Collector or any Beats
+ * (lumberjack v2) server, with at-least-once delivery: a publish resolves only when the server has
+ * acknowledged every event of its batch; failures are retried forever (backoff), never dropped.
+ */
+import type { Logger } from "pino";
+import type { LogstashOutputSettings } from "../../config/settings.ts";
+import type { Output, OutputEvent } from "../output.ts";
+import { hostAddress } from "./connection.ts";
+import { SendQueue, type PendingBatch } from "./queue.ts";
+import { loadTlsMaterial, type TlsMaterial } from "./tls.ts";
+import { Worker, type WorkerOptions } from "./worker.ts";
+
+/**
+ * Published batches join one queue; windows are cut from its front. Without loadbalance one worker
+ * sends to one host at a time (a random one first, the next after a failure); with loadbalance
+ * there is one worker per host, all pulling from the queue, so a host that is down takes no events.
+ * The pipeline bounds the unacknowledged batches, so the queue needs no bound of its own.
+ *
+ * Workers start with the first publish. `close()` waits for every pending batch, then closes the
+ * connections; `destroy()` stops at once and rejects what is pending (nothing is lost: the SQS
+ * messages of those events are not deleted).
+ */
+export class LumberjackOutput implements Output {
+  readonly name = "logstash";
+  private readonly settings: LogstashOutputSettings;
+  private readonly log: Logger;
+  private readonly tls: TlsMaterial | undefined;
+  private readonly queue = new SendQueue<OutputEvent>();
+  private readonly pending = new Set<PendingBatch>();
+  private readonly stop = new AbortController();
+  private workers: Promise<void>[] | undefined;
+  private idleWaiters: Array<() => void> = [];
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  /** Reads the TLS files at once: a missing or unreadable file is a startup error naming the setting. */
+  constructor(settings: LogstashOutputSettings, log: Logger) {
+    if (settings.hosts.length === 0) throw new Error("output.logstash.hosts: list at least one host");
+    this.settings = settings;
+    this.log = log;
+    this.tls = settings.ssl ? loadTlsMaterial(settings.ssl) : undefined;
+    if (settings.ssl?.verificationMode === "none") {
+      log.warn("output.logstash.ssl.verification_mode is none: the collector's certificate is not checked, so anyone on the network path can receive these logs");
+    }
+  }
+
+  publish(events: readonly OutputEvent[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("logstash output is closed"));
+    if (events.length === 0) return Promise.resolve();
+    this.start();
+    return new Promise<void>((resolve, reject) => {
+      const settle = (fn: () => void) => {
+        this.pending.delete(batch);
+        fn();
+        if (this.pending.size === 0) this.wakeIdle();
+      };
+      const batch: PendingBatch = {
+        unacked: events.length,
+        resolve: () => settle(resolve),
+        reject: (err) => settle(() => reject(err)),
+      };
+      this.pending.add(batch);
+      this.queue.add(batch, events);
+    });
+  }
+
+  /** Stops accepting, waits until every pending batch is acknowledged, then closes the connections. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.closing ??= (async () => {
+      while (this.pending.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+      await this.halt();
+    })();
+    return this.closing;
+  }
+
+  /** Stops now: closes the connections and rejects every batch not yet acknowledged. */
+  async destroy(reason = "logstash output destroyed"): Promise<void> {
+    this.closed = true;
+    const err = new Error(`${reason} before the collector acknowledged these events; they will be read again`);
+    for (const b of this.pending) b.reject(err);
+    this.pending.clear();
+    this.wakeIdle();
+    await this.halt();
+  }
+
+  private start(): void {
+    if (this.workers) return;
+    const s = this.settings;
+    const base: Omit<WorkerOptions, "hosts"> = {
+      bulkMaxSize: s.bulkMaxSize,
+      compressionLevel: s.compressionLevel,
+      timeoutMs: s.timeoutSeconds * 1000,
+      backoffInitMs: s.backoffInitSeconds * 1000,
+      backoffMaxMs: s.backoffMaxSeconds * 1000,
+      ttlMs: s.ttlSeconds * 1000,
+      ...(this.tls ? { tls: this.tls } : {}),
+      log: this.log,
+      signal: this.stop.signal,
+    };
+    const hostLists = s.loadbalance ? s.hosts.map((h) => [h]) : [rotate(s.hosts, Math.floor(Math.random() * s.hosts.length))];
+    this.log.debug({ hosts: s.hosts.map(hostAddress), loadbalance: s.loadbalance, tls: this.tls !== undefined }, "logstash output starting");
+    this.workers = hostLists.map((hosts) => new Worker(this.queue, { ...base, hosts }).run());
+  }
+
+  private async halt(): Promise<void> {
+    this.stop.abort();
+    this.queue.wake();
+    await Promise.all(this.workers ?? []);
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** `list` starting at index `first`, wrapping around. */
+function rotate<T>(list: readonly T[], first: number): T[] {
+  return [...list.slice(first), ...list.slice(0, first)];
+}
