@@ -10,12 +10,12 @@ if (major < 22 || (major === 22 && minor < 18)) {
 }
 
 // A long-running daemon that allocates many short-lived objects lets V8 grow its young generation
-// to 64 MB+ per semi-space; 16 MB keeps peak RSS bounded (npm run bench) at no cost in throughput.
+// to 64 MB+ per semi-space; 8 MB keeps peak RSS bounded (npm run bench) at no cost in throughput.
 // The flag only works at startup, so the process re-executes itself in place (same pid: signals
 // and stdio are unchanged). An explicit --max-semi-space-size or S3BEAT_NO_REEXEC=1 skips this.
 const hasFlag = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((a) => a.startsWith("--max-semi-space-size"));
 if (!hasFlag && process.env.S3BEAT_NO_REEXEC !== "1" && typeof process.execve === "function" && process.platform !== "win32") {
-  process.execve(process.execPath, [process.execPath, "--max-semi-space-size=16", ...process.execArgv, ...process.argv.slice(1)], process.env);
+  process.execve(process.execPath, [process.execPath, "--max-semi-space-size=8", ...process.execArgv, ...process.argv.slice(1)], process.env);
 }
 
 // The compiled build (npm run build, run by npm ci) saves the ~20 MB that type stripping costs. It
