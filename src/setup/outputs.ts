@@ -4,6 +4,7 @@
  * adding its answer fields to OutputAnswers and one entry to OUTPUTS — nothing else changes.
  */
 import { statSync } from "node:fs";
+import { parseLogstashHost } from "../config/schema.ts";
 import type { Answers, Choice, QuestionSpec } from "./spec.ts";
 import { commented, quote } from "./yamlText.ts";
 
@@ -11,6 +12,8 @@ import { commented, quote } from "./yamlText.ts";
 export interface OutputAnswers {
   /** output.file: the directory of the files. */
   outputPath: string;
+  /** output.logstash: the collectors' Beats inputs, as "host:port". */
+  outputHosts: string[];
 }
 
 interface OutputEntry {
@@ -20,6 +23,15 @@ interface OutputEntry {
   questions: readonly QuestionSpec[];
   /** The `output.*` section, one line per key. */
   render: (a: Answers) => string[];
+}
+
+function checkHosts(text: string): string[] {
+  const entries = text.split(",").map((e) => e.trim()).filter((e) => e !== "");
+  if (entries.length === 0) throw new Error("enter at least one collector as host:port, e.g. opencollector:5044");
+  return entries.map((e) => {
+    const h = parseLogstashHost(e);
+    return h.host.includes(":") ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
+  });
 }
 
 function checkDirectory(text: string): string {
@@ -64,6 +76,26 @@ const OUTPUTS_TABLE = {
       commented("  rotate_every_kb: 10240", "rotate before the file would grow past this many KiB"),
       commented("  number_of_files: 7", "2..1024 files kept, the active one included"),
       commented('  permissions: "0600"', "octal mode of the files created"),
+    ],
+  },
+  logstash: {
+    label: "logstash (Beats protocol to Logstash or the LogRhythm Open Collector)",
+    questions: [
+      {
+        key: "outputHosts",
+        kind: "input",
+        message: "Collector host(s), comma-separated host:port (port 5044 when omitted):",
+        parse: checkHosts,
+      },
+    ],
+    render: (a) => [
+      "output.logstash:",
+      commented("  enabled: true", "exactly one output is enabled"),
+      commented(`  hosts: [${a.outputHosts.map((h) => quote(h)).join(", ")}]`, "the collectors' Beats inputs"),
+      commented("  loadbalance: false", "true: spread events over every host at once"),
+      commented("  compression_level: 3", "0..9 zlib level; 0 sends plain JSON frames"),
+      commented("  timeout: 30s", "no ACK or keep-alive for this long: reconnect and re-send"),
+      '  #ssl.certificate_authorities: ["/etc/s3beat/collector-ca.pem"]   # when the collector uses TLS',
     ],
   },
 } satisfies Record<string, OutputEntry>;

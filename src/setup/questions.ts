@@ -185,6 +185,7 @@ const UNASKED = {
   roleSessionName: "s3beat",
   sessionDuration: "1h",
   outputPath: "",
+  outputHosts: [],
 } satisfies Partial<Answers>;
 
 /** The full answer set from the answers of a finished flow; throws if a required answer is missing. */

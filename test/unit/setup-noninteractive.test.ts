@@ -94,6 +94,7 @@ describe("collectAnswers: complete answers", () => {
       sessionDuration: "45m",
       output: "console",
       outputPath: "",
+      outputHosts: [],
     });
   });
 

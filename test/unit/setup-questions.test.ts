@@ -27,6 +27,7 @@ describe("the question flow", () => {
       ["sessionDuration", "input", "assumeRoleFlag=true"],
       ["output", "select", "always"],
       ["outputPath", "input", "output=file"],
+      ["outputHosts", "input", "output=logstash"],
     ]);
   });
 
@@ -43,6 +44,7 @@ describe("the question flow", () => {
       sessionDuration: "1h",
       output: "console",
       outputPath: undefined,
+      outputHosts: undefined,
     });
     // Every default is itself a valid answer.
     for (const q of QUESTIONS) if (q.default !== undefined) expect(reasonInvalid(q, q.default, { sqsQueues: ["q:us-east-1"] }), q.key).toBeUndefined();
@@ -52,12 +54,12 @@ describe("the question flow", () => {
     expect(QUESTIONS.filter((q) => q.secret).map((q) => [q.key, q.kind])).toEqual([["secretAccessKey", "password"]]);
   });
 
-  it("offers inside-AWS and access keys as credentials, console and file as outputs", () => {
+  it("offers inside-AWS and access keys as credentials, console, file and logstash as outputs", () => {
     expect(spec("awsFlag").choices).toEqual([
       { value: "true", name: "inside AWS (default credential chain)" },
       { value: "false", name: "access keys" },
     ]);
-    expect(spec("output").choices?.map((c) => c.value)).toEqual(["console", "file"]);
+    expect(spec("output").choices?.map((c) => c.value)).toEqual(["console", "file", "logstash"]);
   });
 
   it("applies() is true/false by the answer, and unknown while that answer is missing", () => {
@@ -94,6 +96,7 @@ describe("valid answers and what they become", () => {
     ["output", "File", "file"],
     ["output", "console", "console"],
     ["outputPath", " /var/lib/s3beat/out ", "/var/lib/s3beat/out"],
+    ["outputHosts", "opencollector:5044, logstash", ["opencollector:5044", "logstash:5044"]],
   ])("%s %j → %j", (key, text, expected) => {
     expect(parse(key, text, { sqsQueues: ["a:us-east-1", "b:us-east-1"] })).toEqual(expected);
   });
@@ -125,7 +128,9 @@ describe("invalid answers and their reasons", () => {
     ["sessionDuration", "13h", "must be between 15m and 12h, got 13h"],
     ["sessionDuration", "899", "must be between 15m and 12h, got 899"],
     ["sessionDuration", "an hour", "expected a duration like 30s, 5m, 1h30m"],
-    ["output", "logstash", "expected one of console, file"],
+    ["output", "kafka", "expected one of console, file, logstash"],
+    ["outputHosts", " , ", "enter at least one collector as host:port"],
+    ["outputHosts", "tcp://oc:5044", "without a scheme"],
     ["outputPath", "  ", "enter the directory"],
     ["outputPath", "/tmp/a\nb", "must not contain control characters"],
     ["outputPath", THIS_FILE, `${THIS_FILE} exists and is not a directory`],

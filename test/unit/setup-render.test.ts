@@ -18,6 +18,7 @@ const base: Answers = {
   sessionDuration: "1h",
   output: "console",
   outputPath: "",
+  outputHosts: [],
 };
 
 const load = (a: Answers, env: NodeJS.ProcessEnv = ENV): LoadedConfig => loadConfigText(renderConfig(a), "s3beat.yml", env);
@@ -144,5 +145,13 @@ describe("queueRegion", () => {
 
   it("the file's region falls back to us-east-1 when no queue names one", () => {
     expect(renderConfig({ ...base, sqsQueues: ["http://127.0.0.1:4566/000000000000/q"] })).toMatch(/^ {2}region: us-east-1 /m);
+  });
+});
+
+describe("the logstash output", () => {
+  it("renders the collectors as output.logstash, which loads", () => {
+    const loaded = load({ ...base, output: "logstash", outputHosts: ["opencollector:5044", "[::1]:5045"] });
+    expect(loaded.settings.output).toMatchObject({ kind: "logstash", hosts: [{ host: "opencollector", port: 5044 }, { host: "::1", port: 5045 }], compressionLevel: 3 });
+    expect(warnings(loaded)).toEqual([]);
   });
 });
