@@ -32,14 +32,19 @@ function checkUint32(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > MAX_UINT32) throw new RangeError(`${what} must be a uint32, got ${value}`);
 }
 
-/** `'2' 'W' count`: announces how many data frames the window holds. */
-export function encodeWindowFrame(count: number): Buffer {
-  checkUint32(count, "window size");
+/** The W, C-header and A frames share one shape: version, type, one uint32. */
+function uint32Frame(code: number, value: number, what: string): Buffer {
+  checkUint32(value, what);
   const b = Buffer.allocUnsafe(ACK_FRAME_BYTES);
   b[0] = VERSION;
-  b[1] = CODE_WINDOW;
-  b.writeUInt32BE(count, 2);
+  b[1] = code;
+  b.writeUInt32BE(value, 2);
   return b;
+}
+
+/** `'2' 'W' count`: announces how many data frames the window holds. */
+export function encodeWindowFrame(count: number): Buffer {
+  return uint32Frame(CODE_WINDOW, count, "window size");
 }
 
 /** `'2' 'J' seq length payload` for one JSON document. */
@@ -84,12 +89,7 @@ export function encodeJsonFrames(events: readonly unknown[]): Buffer[] {
 
 /** `'2' 'C' length data` around already-compressed bytes. */
 export function compressedFrameHeader(compressedLength: number): Buffer {
-  checkUint32(compressedLength, "compressed length");
-  const b = Buffer.allocUnsafe(ACK_FRAME_BYTES);
-  b[0] = VERSION;
-  b[1] = CODE_COMPRESSED;
-  b.writeUInt32BE(compressedLength, 2);
-  return b;
+  return uint32Frame(CODE_COMPRESSED, compressedLength, "compressed length");
 }
 
 /**
@@ -106,12 +106,7 @@ export async function encodeWindow(events: readonly unknown[], compressionLevel:
 
 /** `'2' 'A' seq` (what a server sends; for tests and test servers). */
 export function encodeAckFrame(seq: number): Buffer {
-  checkUint32(seq, "sequence number");
-  const b = Buffer.allocUnsafe(ACK_FRAME_BYTES);
-  b[0] = VERSION;
-  b[1] = CODE_ACK;
-  b.writeUInt32BE(seq, 2);
-  return b;
+  return uint32Frame(CODE_ACK, seq, "sequence number");
 }
 
 /** The server sent something that is not a lumberjack v2 ACK: the connection cannot be trusted. */
