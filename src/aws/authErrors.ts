@@ -27,10 +27,6 @@ export function isTokenError(err: unknown): boolean {
   return TOKEN_CODES.has(errorCode(err)) || errorCode(err) === "InvalidClientTokenId";
 }
 
-export function isAccessDenied(err: unknown): boolean {
-  return DENIED_CODES.has(errorCode(err));
-}
-
 const CLOCK_HINT = "check that the system clock is in sync (NTP)";
 const KEYS_FIX =
   "rotate or update the base keys (accessKeyID/secretAccessKey, e.g. S3BEAT_ACCESS_KEY_ID and S3BEAT_SECRET_ACCESS_KEY) and " + CLOCK_HINT;

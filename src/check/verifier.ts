@@ -43,9 +43,11 @@ async function step(emit: Emit, name: string, run: () => Promise<string>): Promi
  */
 export async function verifyAccess(settings: S3BeatSettings, opts: CheckOptions, log: Logger, emit: Emit): Promise<boolean> {
   const access = new AwsAccess(settings, log);
+  // The verdict is whether any line said FAILED: derived from what is emitted, not kept by hand.
   let failed = false;
-  const run = async (name: string, fn: () => Promise<string>) => {
-    if (!(await step(emit, name, fn))) failed = true;
+  const record: Emit = (r) => {
+    if (r.status === "FAILED") failed = true;
+    emit(r);
   };
   try {
     // Roles first: nothing else can work for a queue whose role cannot be assumed.
@@ -56,18 +58,17 @@ export async function verifyAccess(settings: S3BeatSettings, opts: CheckOptions,
       const qa = access.forQueue(i, ref.region);
       if (qa.provider && qa.roleArn && !roleOk.has(qa.roleArn)) {
         const provider = qa.provider;
-        const ok = await step(emit, `sts:AssumeRole ${qa.roleArn}`, async () => {
+        const ok = await step(record, `sts:AssumeRole ${qa.roleArn}`, async () => {
           const id = await provider();
           return `session ${settings.roleSessionName}${settings.externalId ? ", with externalId" : ""}, expires ${id.expiration?.toISOString() ?? "never"}`;
         });
         roleOk.set(qa.roleArn, ok);
-        if (!ok) failed = true;
       }
       if (qa.roleArn && !roleOk.get(qa.roleArn)) continue;
       usable.set(i, qa);
     }
     if (!settings.assumeRoleFlag) {
-      emit({ status: "ok", step: "credentials", detail: settings.awsFlag || !settings.accessKeyId ? "AWS default credential chain (no assume-role)" : "base access keys (no assume-role)" });
+      record({ status: "ok", step: "credentials", detail: settings.awsFlag || !settings.accessKeyId ? "AWS default credential chain (no assume-role)" : "base access keys (no assume-role)" });
     }
 
     for (const [i, entry] of settings.sqsQueues.entries()) {
@@ -75,32 +76,30 @@ export async function verifyAccess(settings: S3BeatSettings, opts: CheckOptions,
       const name = queueDisplayName(ref);
       const qa = usable.get(i);
       if (!qa) {
-        emit({ status: "skipped", step: `sqs ${name}`, detail: "its role could not be assumed" });
+        record({ status: "skipped", step: `sqs ${name}`, detail: "its role could not be assumed" });
         continue;
       }
       let url = ref.kind === "url" ? ref.url : undefined;
       if (ref.kind === "name") {
-        const ok = await step(emit, `sqs:GetQueueUrl ${name}`, async () => (url = await resolveQueueUrl(qa.sqs, ref.name, ref.region, qa.caller)));
-        if (!ok) {
-          failed = true;
-          continue;
-        }
+        const ok = await step(record, `sqs:GetQueueUrl ${name}`, async () => (url = await resolveQueueUrl(qa.sqs, ref.name, ref.region, qa.caller)));
+        if (!ok) continue;
       }
       const queueUrl = url!;
-      await run(`sqs:GetQueueAttributes ${name}`, async () => {
+      await step(record, `sqs:GetQueueAttributes ${name}`, async () => {
         const out = await qa.caller({ operation: "GetQueueAttributes", resourceArn: queueArn(queueUrl, ref.region) }, () =>
           qa.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["All"] })),
         );
         const a = out.Attributes ?? {};
-        const dlq = a.RedrivePolicy
-          ? `dead-letter queue ${String((JSON.parse(a.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn).split(":").pop()} after ${(JSON.parse(a.RedrivePolicy) as { maxReceiveCount?: number }).maxReceiveCount} receives`
+        const redrive = a.RedrivePolicy ? (JSON.parse(a.RedrivePolicy) as { deadLetterTargetArn?: string; maxReceiveCount?: number }) : undefined;
+        const dlq = redrive
+          ? `dead-letter queue ${String(redrive.deadLetterTargetArn).split(":").pop()} after ${redrive.maxReceiveCount} receives`
           : "NO dead-letter queue: a message that keeps failing is retried forever; add a redrive policy";
         return `${a.ApproximateNumberOfMessages ?? "?"} messages waiting, ${a.ApproximateNumberOfMessagesNotVisible ?? "?"} in flight, ${dlq}`;
       });
     }
 
     if (opts.buckets.length === 0) {
-      emit({ status: "skipped", step: "s3:HeadBucket, s3:ListObjectsV2, s3:GetObject", detail: "no --bucket given (s3beat check --bucket NAME checks a bucket)" });
+      record({ status: "skipped", step: "s3:HeadBucket, s3:ListObjectsV2, s3:GetObject", detail: "no --bucket given (s3beat check --bucket NAME checks a bucket)" });
     }
     // Each bucket is checked with every distinct set of credentials the queues use.
     const seen = new Set<string>();
@@ -108,7 +107,7 @@ export async function verifyAccess(settings: S3BeatSettings, opts: CheckOptions,
     for (const bucket of opts.buckets) {
       for (const qa of accesses) {
         const as = qa.roleArn ? ` as ${qa.roleArn}` : "";
-        if (!(await checkBucket(qa, bucket, settings.region, as, opts.write, emit))) failed = true;
+        await checkBucket(qa, bucket, settings.region, as, opts.write, record);
       }
     }
     return !failed;
@@ -117,15 +116,10 @@ export async function verifyAccess(settings: S3BeatSettings, opts: CheckOptions,
   }
 }
 
-async function checkBucket(qa: QueueAccess, bucket: string, region: string, as: string, write: boolean, emit: Emit): Promise<boolean> {
+async function checkBucket(qa: QueueAccess, bucket: string, region: string, as: string, write: boolean, emit: Emit): Promise<void> {
   let s3: S3Client = qa.s3For(region);
   const call = qa.caller;
-  let ok = true;
-  const run = async (name: string, fn: () => Promise<string>) => {
-    const r = await step(emit, `${name}${as}`, fn);
-    ok &&= r;
-    return r;
-  };
+  const run = (name: string, fn: () => Promise<string>) => step(emit, `${name}${as}`, fn);
   const bucketArn = `arn:aws:s3:::${bucket}`;
   await run(`s3:HeadBucket ${bucket}`, async () => {
     const out = await call({ operation: "HeadBucket", resourceArn: bucketArn }, () => s3.send(new HeadBucketCommand({ Bucket: bucket })));
@@ -150,7 +144,7 @@ async function checkBucket(qa: QueueAccess, bucket: string, region: string, as: 
   } else {
     emit({ status: "skipped", step: `s3:GetObject${as}`, detail: "no object to read in the bucket" });
   }
-  if (!write) return ok;
+  if (!write) return;
 
   const key = `s3beat-check/${randomUUID()}.txt`;
   const copy = key.replace(/\.txt$/, "-copy.txt");
@@ -187,5 +181,4 @@ async function checkBucket(qa: QueueAccess, bucket: string, region: string, as: 
       });
     }
   }
-  return ok;
 }
