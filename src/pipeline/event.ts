@@ -29,8 +29,24 @@ export interface ObjectRef {
  * the duplicates that at-least-once delivery may produce after a crash.
  */
 export function eventId(bucket: string, key: string, offset: number): string {
-  const objectHash = createHash("sha256").update(`${bucket}\u0000${key}`).digest("hex").slice(0, 16);
-  return `${objectHash}-${offset.toString().padStart(12, "0")}`;
+  return idWithHash(objectHash(bucket, key), offset);
+}
+
+function objectHash(bucket: string, key: string): string {
+  return createHash("sha256").update(`${bucket}\u0000${key}`).digest("hex").slice(0, 16);
+}
+
+function idWithHash(hash: string, offset: number): string {
+  return `${hash}-${offset.toString().padStart(12, "0")}`;
+}
+
+// Every event of an object shares the ref object: hash bucket and key once per object, not per event.
+const refHashes = new WeakMap<ObjectRef, string>();
+
+function refHash(ref: ObjectRef): string {
+  let h = refHashes.get(ref);
+  if (h === undefined) refHashes.set(ref, (h = objectHash(ref.bucket, ref.key)));
+  return h;
 }
 
 export function buildEvent(
@@ -40,7 +56,7 @@ export function buildEvent(
   now: Date = new Date(),
   identifier = "s3beat",
 ): BeatEvent {
-  const id = eventId(ref.bucket, ref.key, record.offset);
+  const id = idWithHash(refHash(ref), record.offset);
   const log: BeatEvent["log"] = { file: { path: `s3://${ref.bucket}/${ref.key}` }, offset: record.offset };
   const flags: string[] = [];
   if (record.truncated) flags.push("truncated");
