@@ -3,24 +3,35 @@ import type { Logger } from "pino";
 import { AwsAccess } from "./aws/access.ts";
 import type { Settings } from "./config/settings.ts";
 import { HeartbeatScheduler } from "./heartbeat/scheduler.ts";
-import { createOutput } from "./outputs/index.ts";
-import type { Output } from "./outputs/output.ts";
-import { describeCause } from "./pipeline/errors.ts";
+import { HttpEndpoint } from "./http/server.ts";
+import { createOutput, MeteredOutput } from "./outputs/index.ts";
+import type { Output, OutputObserver } from "./outputs/output.ts";
+import { describeCause, errorFields } from "./pipeline/errors.ts";
 import { handleMessage, type MessageHandlerDeps, type QueueContext } from "./pipeline/messageHandler.ts";
-import { newStats, statsDelta, type Stats } from "./pipeline/stats.ts";
 import { decoderChooser } from "./reader/decoderChoice.ts";
 import { S3ObjectGetter } from "./reader/objectSource.ts";
+import { BacklogReader, type Backlog } from "./source/backlog.ts";
 import { DeleteBatcher } from "./source/deleteBatcher.ts";
 import { pollQueue, sleep } from "./source/poller.ts";
 import { Slots } from "./source/slots.ts";
 import { parseQueueEntry, queueDisplayName } from "./source/queueRef.ts";
-import { SqsQueue, resolveQueueUrl } from "./source/sqsQueue.ts";
+import { SqsQueue, resolveQueueUrl, type MessageReceiver } from "./source/sqsQueue.ts";
+import { Health, receiveStallLimitMs, type PartState } from "./telemetry/health.ts";
+import { Metrics } from "./telemetry/metrics.ts";
+import type { Stats } from "./telemetry/stats.ts";
+import { summarize } from "./telemetry/summary.ts";
 import { VERSION } from "./version.ts";
 
 export interface DaemonOptions {
   log: Logger;
   /** Overrides the configured output (the demo counts events through it). */
   output?: Output;
+  /** The config file's schema version, shown by the HTTP endpoint's `/`. */
+  configVersion?: number;
+  /** Tests: wraps each queue's receiver (to make one hang or fail). */
+  wrapReceiver?: (receiver: MessageReceiver, queueName: string) => MessageReceiver;
+  /** Tests: how long a receive may take before /healthz calls the loop wedged (default from sqsWaitTime). */
+  receiveStallMs?: number;
 }
 
 /** After the grace period: how long aborted work and the output's flush may still take. */
@@ -36,7 +47,8 @@ export class StartupError extends Error {
  * `stop()` is the graceful shutdown of DESIGN §6.
  */
 export class Daemon {
-  readonly stats: Stats = newStats();
+  readonly metrics: Metrics = new Metrics({ version: VERSION });
+  readonly health: Health;
   readonly #settings: Settings;
   readonly #log: Logger;
   readonly #output: Output;
@@ -50,22 +62,42 @@ export class Daemon {
   #metricsTimer: NodeJS.Timeout | undefined;
   #heartbeats: HeartbeatScheduler | undefined;
   #stopping: Promise<void> | undefined;
+  readonly #opts: DaemonOptions;
+  #http: HttpEndpoint | undefined;
+  readonly #startedAt = Date.now();
+  #queueNames: string[] = [];
+  readonly #backlogs: { name: string; reader: BacklogReader }[] = [];
+  readonly #lastBacklog = new Map<string, { queue: Backlog; deadLetter?: Backlog }>();
 
   constructor(settings: Settings, opts: DaemonOptions) {
     this.#settings = settings;
     this.#log = opts.log;
-    this.#output = opts.output ?? createOutput(settings.output, opts.log);
+    this.#opts = opts;
+    this.health = new Health({ receiveStallMs: opts.receiveStallMs ?? receiveStallLimitMs(settings.s3beat.waitTimeSeconds) });
+    const observer = this.#outputObserver(opts.output?.name ?? settings.output.kind);
+    this.#output = opts.output ? new MeteredOutput(opts.output, observer) : createOutput(settings.output, opts.log, observer);
     this.#work = new PQueue({ concurrency: settings.s3beat.maxMessagesInFlight });
-    this.#access = new AwsAccess(settings.s3beat, opts.log);
+    this.#access = new AwsAccess(settings.s3beat, opts.log, this.#roleObserver());
   }
+
+  /** Process totals: what the summary line logs, and what the demo and tests wait on. */
+  get stats(): Stats {
+    return this.metrics.stats;
+  }
+
+  /** The HTTP endpoint's address once listening (tests bind port 0). */
+  get httpAddress(): { host: string; port: number } | undefined {
+    return this.#httpAddress;
+  }
+  #httpAddress: { host: string; port: number } | undefined;
 
   /** Resolves every queue, then starts polling. Throws StartupError when a queue cannot be used. */
   async start(): Promise<void> {
     const s = this.#settings.s3beat;
+    await this.#startHttp();
     const deps: MessageHandlerDeps = {
       decoderFor: decoderChooser(s.fileSelectors, s),
       output: this.#output,
-      stats: this.stats,
       log: this.#log,
       version: VERSION,
       beatIdentifier: s.beatIdentifier,
@@ -74,20 +106,27 @@ export class Daemon {
       visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
       backoff: { initSeconds: s.retryBackoffInitSeconds, maxSeconds: s.retryBackoffMaxSeconds },
     };
-    const queues: { ctx: QueueContext; sqs: SqsQueue }[] = [];
+    const queues: { ctx: QueueContext; sqs: SqsQueue; receiver: MessageReceiver }[] = [];
     for (const [index, entry] of s.sqsQueues.entries()) {
       const ref = parseQueueEntry(entry, s.region);
+      const name = queueDisplayName(ref);
       const access = this.#access.forQueue(index, ref.region);
       let url: string;
       try {
         url = ref.kind === "url" ? ref.url : await resolveQueueUrl(access.sqs, ref.name, ref.region, access.caller);
       } catch (err) {
-        throw new StartupError(`cannot use queue "${entry}": ${describeCause(err)}`, { cause: err });
+        const message = `cannot use queue "${entry}": ${describeCause(err)}`;
+        this.health.set(`queue ${name}`, false, message);
+        throw new StartupError(message, { cause: err });
       }
+      this.health.set(`queue ${name}`, true);
       const sqs = new SqsQueue(access.sqs, url, ref.region, access.caller);
       const objects = new S3ObjectGetter(access.s3For, access.caller);
-      queues.push({ sqs, ctx: { name: queueDisplayName(ref), region: ref.region, settler: sqs, deleter: new DeleteBatcher(sqs), objects } });
+      const receiver = this.#opts.wrapReceiver?.(sqs, name) ?? sqs;
+      this.#backlogs.push({ name, reader: new BacklogReader(access.sqs, access.caller, url, ref.region) });
+      queues.push({ sqs, receiver, ctx: { name, region: ref.region, settler: sqs, deleter: new DeleteBatcher(sqs), objects, metrics: this.metrics.forQueue(name) } });
     }
+    this.#queueNames = queues.map((q) => q.ctx.name);
 
     this.#log.info(
       { version: VERSION, queues: queues.map((q) => q.sqs.url), output: this.#output.name, maxMessagesInFlight: s.maxMessagesInFlight },
@@ -99,21 +138,37 @@ export class Daemon {
         pollQueue(
           {
             queueName: q.ctx.name,
-            receiver: q.sqs,
+            receiver: q.receiver,
             work: this.#work,
             slots,
             waitTimeSeconds: s.waitTimeSeconds,
             visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
             handle: (msg) => handleMessage(msg, q.ctx, deps, this.#working.signal),
             release: async (msg) => {
-              this.stats.messagesReleased++;
+              q.ctx.metrics.released();
               await q.sqs.changeVisibility(msg.receiptHandle, 0).catch((err: unknown) =>
-                this.#log.warn({ queue: q.ctx.name, messageId: msg.messageId, err: describeCause(err) }, "could not release a message received during shutdown; it reappears after its visibility timeout"),
+                this.#log.warn(
+                  { queue: q.ctx.name, messageId: msg.messageId, ...errorFields(err) },
+                  `could not release a message received during shutdown (${describeCause(err)}); it reappears after its visibility timeout`,
+                ),
               );
             },
             log: this.#log,
-            onReceiveError: () => this.stats.receiveErrors++,
-            onReceived: (n) => (this.stats.messagesReceived += n),
+            observer: {
+              received: (messages, seconds) => {
+                const now = Date.now();
+                const oldest = messages.reduce<number | undefined>((m, x) => (x.sentAtMs === undefined ? m : Math.max(m ?? 0, (now - x.sentAtMs) / 1000)), undefined);
+                if (messages.length > 0) q.ctx.metrics.received(messages.length, oldest);
+                q.ctx.metrics.receiveDuration(seconds);
+                this.health.set(`queue ${q.ctx.name}`, true);
+              },
+              failed: (reason, seconds) => {
+                q.ctx.metrics.receiveError();
+                q.ctx.metrics.receiveDuration(seconds);
+                this.health.set(`queue ${q.ctx.name}`, false, reason);
+              },
+            },
+            loopHealth: this.health.loop(q.ctx.name),
           },
           this.#receiving.signal,
           this.#working.signal,
@@ -167,7 +222,7 @@ export class Daemon {
         this.#output.close().then(
           () => true,
           (err: unknown) => {
-            this.#log.error({ err: describeCause(err) }, `output did not close cleanly: ${describeCause(err)}`);
+            this.#log.error(errorFields(err), `output did not close cleanly: ${describeCause(err)}`);
             return true;
           },
         ),
@@ -179,23 +234,134 @@ export class Daemon {
     }
     clearInterval(this.#metricsTimer);
     this.#access.destroy();
+    await this.#http?.close();
     this.#log.info({ stats: this.stats, maxRssBytes: process.resourceUsage().maxRSS * 1024 }, "s3beat stopped");
   }
 
+  /**
+   * Every `logging.metrics.period`: the queues' backlog is read (for /metrics and the summary) and,
+   * unless `logging.metrics.enabled` is false, one summary line is logged, also when idle, so a
+   * quiet daemon is visibly alive.
+   */
   #startMetrics(): void {
-    const periodMs = this.#settings.logging.metricsPeriodSeconds * 1000;
-    if (periodMs <= 0) return;
+    const logging = this.#settings.logging;
+    const periodMs = logging.metricsPeriodSeconds * 1000;
+    if (!logging.metricsEnabled && !this.#settings.http.enabled) return;
     let prev = { ...this.stats };
-    this.#metricsTimer = setInterval(() => {
-      const delta = statsDelta(this.stats, prev);
-      prev = { ...this.stats };
-      if (Object.keys(delta).length === 0) return;
-      const m = process.memoryUsage();
-      this.#log.info(
-        { delta, inFlight: this.inFlight, memory: { rssBytes: m.rss, heapTotalBytes: m.heapTotal, heapUsedBytes: m.heapUsed, externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers } },
-        `non-zero metrics in the last ${periodMs / 1000}s`,
-      );
-    }, periodMs);
+    let running = false;
+    const tick = async () => {
+      if (running) return; // a slow GetQueueAttributes must not pile up ticks
+      running = true;
+      try {
+        await this.#readBacklogs();
+        this.metrics.periodEnded(this.#queueNames);
+        if (!logging.metricsEnabled) return;
+        const now = { ...this.stats };
+        const line = summarize({ now, prev, periodSeconds: periodMs / 1000, inFlight: this.inFlight, backlogs: this.#lastBacklog, memory: process.memoryUsage() });
+        prev = now;
+        this.#log.info(line.fields, line.message);
+      } finally {
+        running = false;
+      }
+    };
+    void tick();
+    this.#metricsTimer = setInterval(() => void tick(), periodMs);
     this.#metricsTimer.unref();
+  }
+
+  async #readBacklogs(): Promise<void> {
+    await Promise.all(
+      this.#backlogs.map(async ({ name, reader }) => {
+        try {
+          const b = await reader.read(this.#receiving.signal);
+          this.metrics.backlog(name, b.queue);
+          if (b.deadLetter) this.metrics.backlog(name, b.deadLetter, true);
+          this.#lastBacklog.set(name, b);
+        } catch (err) {
+          if (!this.#receiving.signal.aborted) this.#log.warn({ queue: name, ...errorFields(err) }, `cannot read the backlog of ${name}: ${describeCause(err)}`);
+        }
+      }),
+    );
+  }
+
+  async #startHttp(): Promise<void> {
+    const h = this.#settings.http;
+    if (!h.enabled) return;
+    this.#http = new HttpEndpoint({
+      host: h.host,
+      port: h.port,
+      health: this.health,
+      metrics: this.metrics,
+      info: () => ({
+        name: "s3beat",
+        version: VERSION,
+        node: process.version,
+        uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+        configVersion: this.#opts.configVersion ?? null,
+        beat: this.#settings.s3beat.beatIdentifier,
+        queues: this.#queueNames,
+        output: this.#output.name,
+      }),
+    });
+    try {
+      const addr = await this.#http.listen();
+      this.#httpAddress = { host: addr.address, port: addr.port };
+    } catch (err) {
+      this.#http = undefined;
+      throw new StartupError(describeCause(err), { cause: err });
+    }
+    this.#log.info({ url: `http://${h.host}:${this.#httpAddress.port}` }, `http endpoint listening on ${h.host}:${this.#httpAddress.port} (/healthz, /readyz, /metrics)`);
+  }
+
+  /** Output connection states → metrics, and one readiness part: ready while some host can take events. */
+  #outputObserver(name: string): OutputObserver {
+    const om = this.metrics.forOutput(name);
+    const hosts = new Map<string, { up: boolean; reason?: string }>();
+    const part = `output ${name}`;
+    return {
+      connection: (host, up, reason) => {
+        om.connection(host, up);
+        hosts.set(host, { up, ...(reason ? { reason } : {}) });
+        const down = [...hosts.values()].filter((h) => !h.up);
+        if (down.length < hosts.size) this.health.set(part, true);
+        else this.health.set(part, false, down.map((h) => h.reason ?? "down").join("; "));
+      },
+      reconnect: (host) => om.reconnect(host),
+      windowSize: (host, n) => om.windowSize(host, n),
+      publishDuration: (sec) => om.publishDuration(sec),
+      writeError: () => om.writeError(),
+    };
+  }
+
+  /** Role credentials → metrics, and a readiness part per role computed when asked (they expire). */
+  #roleObserver() {
+    const roles = new Map<string, { expiresAt?: number; error?: string }>();
+    const check = (role: string) => (): PartState => {
+      const r = roles.get(role) ?? {};
+      const now = Date.now();
+      if (r.expiresAt !== undefined && r.expiresAt > now) return { ready: true, since: now };
+      if (r.error) return { ready: false, reason: r.error, since: now };
+      if (r.expiresAt !== undefined) return { ready: false, reason: `credentials of ${role} expired and no refresh has succeeded yet`, since: now };
+      return { ready: true, since: now };
+    };
+    const ensure = (role: string) => {
+      if (!roles.has(role)) {
+        roles.set(role, {});
+        this.health.setCheck(`role ${role}`, check(role));
+      }
+      return roles.get(role)!;
+    };
+    return {
+      refreshed: (role: string, expiration: Date | undefined) => {
+        const r = ensure(role);
+        r.expiresAt = expiration?.getTime() ?? Number.POSITIVE_INFINITY;
+        delete r.error;
+        this.metrics.credentials.refreshed(role, expiration);
+      },
+      failed: (role: string, reason: string) => {
+        ensure(role).error = reason;
+        this.metrics.credentials.refreshFailed(role);
+      },
+    };
   }
 }

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { S3BeatSettings } from "../config/settings.ts";
 import { awsCaller, type AwsCaller } from "./authRetry.ts";
 import { baseCredentials, createS3Client, createSqsClient } from "./clients.ts";
-import { createRoleCredentialProvider, type RoleCredentialProvider } from "./roleCredentials.ts";
+import { createRoleCredentialProvider, type RoleCredentialProvider, type RoleObserver } from "./roleCredentials.ts";
 
 /** Everything a queue talks to AWS with: its role (if any), its clients and its auth policy. */
 export interface QueueAccess {
@@ -33,10 +33,17 @@ export class AwsAccess {
   readonly #providers = new Map<string, RoleCredentialProvider>();
   readonly #s3 = new Map<string, S3Client>();
   readonly #clients: { destroy(): void }[] = [];
+  readonly #observer: RoleObserver | undefined;
 
-  constructor(settings: S3BeatSettings, log: Logger) {
+  constructor(settings: S3BeatSettings, log: Logger, observer?: RoleObserver) {
     this.#settings = settings;
     this.#log = log;
+    this.#observer = observer;
+  }
+
+  /** The roles in use so far, each once. */
+  get roles(): string[] {
+    return [...this.#providers.keys()];
   }
 
   /** The role's provider; its STS endpoint is regional (the region of the first queue that uses it). */
@@ -55,6 +62,8 @@ export class AwsAccess {
         },
         baseCredentials(s),
         this.#log,
+        Date.now,
+        this.#observer,
       );
       this.#providers.set(roleArn, p);
     }

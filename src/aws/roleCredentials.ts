@@ -34,6 +34,13 @@ export interface RoleCredentialProvider extends AwsCredentialIdentityProvider {
   invalidate(reason: string, mark: number): void;
 }
 
+/** Told of every AssumeRole outcome (metrics and readiness). */
+export interface RoleObserver {
+  refreshed(roleArn: string, expiration: Date | undefined): void;
+  /** `reason` is the logged, operator-facing message. */
+  failed(roleArn: string, reason: string): void;
+}
+
 /** The SDK refreshes five minutes before expiry; short-lived test credentials need a proportional margin. */
 const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
 
@@ -47,6 +54,7 @@ export function createRoleCredentialProvider(
   baseCredentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined,
   log: Logger,
   now: () => number = Date.now,
+  observer?: RoleObserver,
 ): RoleCredentialProvider {
   const assume = fromTemporaryCredentials({
     params: {
@@ -79,9 +87,12 @@ export function createRoleCredentialProvider(
     try {
       id = await assume();
     } catch (err) {
-      throw new AssumeRoleError(role, err);
+      const explained = new AssumeRoleError(role, err);
+      observer?.failed(role.roleArn, explained.message);
+      throw explained;
     }
     issued.set(id, { at: now(), fetchedAt });
+    observer?.refreshed(role.roleArn, id.expiration);
     log.info(
       { roleArn: role.roleArn, roleSessionName: role.roleSessionName, expiration: id.expiration?.toISOString() },
       `assumed role ${role.roleArn} (session ${role.roleSessionName}) until ${id.expiration?.toISOString() ?? "no expiry"}`,

@@ -25,7 +25,7 @@ export async function runCommand(configPath: string): Promise<number> {
       `config: ${configPath} is at version ${loaded.configVersion}, current is ${CURRENT_CONFIG_VERSION}: run s3beat migrate-config -c ${configPath} (defaults apply until then)`,
     );
   }
-  return runDaemon(new Daemon(loaded.settings, { log }), log);
+  return runDaemon(new Daemon(loaded.settings, { log, configVersion: loaded.configVersion }), log);
 }
 
 /** Runs until SIGTERM/SIGINT (graceful) or a second signal (forced). */
@@ -52,7 +52,7 @@ export async function runDaemon(daemon: Daemon, log: Logger): Promise<number> {
       daemon.stop(signal).then(
         () => resolve(EXIT.ok),
         (err: unknown) => {
-          log.error({ err }, "shutdown failed");
+          log.error({ error: err }, "shutdown failed");
           resolve(EXIT.failure);
         },
       );

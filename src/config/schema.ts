@@ -456,17 +456,31 @@ const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 const loggingShape = {
   /** trace, debug, info (default), warn (libbeat's `warning` is accepted), error, fatal. */
   level: z.preprocess((v) => (v === "warning" ? "warn" : v), oneOf(LEVELS)).default("info"),
-  /** `json` (default) or `pretty` (for a terminal). Logs always go to stderr. */
-  format: oneOf(["json", "pretty"]).default("json"),
+  /** `json` (ECS field names, one object per line), `pretty` (for a terminal) or `auto` (default: pretty when stderr is a terminal, else json). Logs always go to stderr. */
+  format: oneOf(["auto", "json", "pretty"]).default("auto"),
   metrics: z
     .strictObject(
       {
-        /** How often counters are logged. Duration, default 30s, 0 (off)–24h. */
+        /** The periodic summary line (libbeat's name). Default true. */
+        enabled: flag().default(true),
+        /** How often the summary is logged and the queues' backlog read. Duration, default 30s, 1s–24h (0 means off, as enabled: false). */
         period: duration(0, 24 * H).default(30),
       },
       { error: section() },
     )
     .prefault({}),
+};
+
+/** Default port of the monitoring endpoint (libbeat's). */
+export const DEFAULT_HTTP_PORT = 5066;
+
+const httpShape = {
+  /** The monitoring endpoint (/, /healthz, /readyz, /metrics). Default false: no listening socket. */
+  enabled: flag().default(false),
+  /** Address to bind. Default 127.0.0.1 (this host only); 0.0.0.0 in a container whose probes come from outside. */
+  host: z.string({ error: "expected a host name or IP address" }).min(1, "must not be empty").default("127.0.0.1"),
+  /** TCP port. Default 5066, 0 (any free port)–65535. */
+  port: int(0, 65535).default(DEFAULT_HTTP_PORT),
 };
 
 export const configSchema = z.strictObject({
@@ -479,6 +493,7 @@ export const configSchema = z.strictObject({
   }),
   output: z.strictObject(outputShape, { error: section() }).optional(),
   logging: z.strictObject(loggingShape, { error: section() }).prefault({}),
+  http: z.strictObject(httpShape, { error: section() }).prefault({}),
 });
 
 export type ConfigYaml = z.output<typeof configSchema>;
@@ -807,7 +822,13 @@ export function toSettings(c: ConfigYaml): Settings {
       retryBackoffMaxSeconds: s.retryBackoff.max,
     }),
     output: toOutput(c.output ?? {}),
-    logging: { level: c.logging.level, format: c.logging.format, metricsPeriodSeconds: c.logging.metrics.period },
+    logging: {
+      level: c.logging.level,
+      format: c.logging.format,
+      metricsEnabled: c.logging.metrics.enabled && c.logging.metrics.period > 0,
+      metricsPeriodSeconds: c.logging.metrics.period > 0 ? c.logging.metrics.period : 30,
+    },
+    http: { enabled: c.http.enabled, host: c.http.host, port: c.http.port },
   };
 }
 

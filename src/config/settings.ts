@@ -151,14 +151,26 @@ export type OutputSettings = ConsoleOutputSettings | FileOutputSettings | Logsta
 export interface LoggingSettings {
   /** YAML `logging.level` (default `info`): trace, debug, info, warn, error, fatal. */
   level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
-  /** YAML `logging.format` (default `json`): `pretty` for humans at a terminal. Logs always go to stderr. */
-  format: "json" | "pretty";
-  /** YAML `logging.metrics.period` (default `30s`, 0 disables): how often counters are logged. */
+  /** YAML `logging.format` (default `auto`): `json` (ECS field names), `pretty` for humans, `auto` = pretty when stderr is a terminal. Logs always go to stderr. */
+  format: "auto" | "json" | "pretty";
+  /** YAML `logging.metrics.enabled` (default true; false or a period of 0 turns it off): the periodic summary line. */
+  metricsEnabled: boolean;
+  /** YAML `logging.metrics.period` (default `30s`): how often the summary is logged and the queues' backlog read. */
   metricsPeriodSeconds: number;
+}
+
+export interface HttpSettings {
+  /** YAML `http.enabled` (default false): the monitoring endpoint; off, the daemon opens no listening socket. */
+  enabled: boolean;
+  /** YAML `http.host` (default `127.0.0.1`): address the endpoint binds. */
+  host: string;
+  /** YAML `http.port` (default 5066; 0 picks a free port): the endpoint's TCP port. */
+  port: number;
 }
 
 export interface Settings {
   s3beat: S3BeatSettings;
   output: OutputSettings;
   logging: LoggingSettings;
+  http: HttpSettings;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Output } from "../outputs/output.ts";
-import { describeCause } from "../pipeline/errors.ts";
+import { describeCause, errorFields } from "../pipeline/errors.ts";
 import { buildHeartbeat, type HeartbeatStatus } from "./heartbeat.ts";
 
 /**
@@ -35,7 +35,7 @@ export class HeartbeatScheduler {
     clearInterval(this.#timer);
     const last = this.#output.publish([buildHeartbeat("stopped", this.#beat)]).then(
       () => void this.sent++,
-      (err: unknown) => this.#log.warn({ err: describeCause(err) }, `final heartbeat not delivered: ${describeCause(err)}`),
+      (err: unknown) => this.#log.warn(errorFields(err), `final heartbeat not delivered: ${describeCause(err)}`),
     );
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([last, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
@@ -51,7 +51,7 @@ export class HeartbeatScheduler {
           this.sent++;
           this.#log.debug({ status }, "heartbeat delivered");
         },
-        (err: unknown) => this.#log.warn({ err: describeCause(err) }, `heartbeat not delivered: ${describeCause(err)}`),
+        (err: unknown) => this.#log.warn(errorFields(err), `heartbeat not delivered: ${describeCause(err)}`),
       )
       .finally(() => (this.#pending = undefined));
   }

@@ -15,7 +15,23 @@ export type OutputEvent = BeatEvent | HeartbeatEvent;
  */
 export interface Output {
   readonly name: string;
+  /** True when the output reports its own connections to an OutputObserver (lumberjack, per host). */
+  readonly reportsConnections?: boolean;
   publish(events: readonly OutputEvent[]): Promise<void>;
   /** Flush anything buffered and release resources; publishes after close reject. */
   close(): Promise<void>;
+}
+
+/** Told how an output's connections fare: the metrics and /readyz read it. */
+export interface OutputObserver {
+  /** `host` (a collector's host:port, or the output's own name) can take events, or cannot and why. */
+  connection(host: string, up: boolean, reason?: string): void;
+  /** A connection was opened again after a failure or a close. */
+  reconnect(host: string): void;
+  /** The window (events per batch sent) now in use towards `host`. */
+  windowSize(host: string, events: number): void;
+  /** A publish took this long to be acknowledged. */
+  publishDuration(seconds: number): void;
+  /** A publish failed. */
+  writeError(): void;
 }

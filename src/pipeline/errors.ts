@@ -27,6 +27,16 @@ export function describeCause(cause: unknown): string {
   return String(cause);
 }
 
+/**
+ * The structured part of a logged error (ECS `error.type`): its code or class. Its text goes in the
+ * log line's message only, so it appears once per line.
+ */
+export function errorFields(cause: unknown): { "error.type"?: string } {
+  if (!(cause instanceof Error)) return {};
+  const { Code, code } = cause as { Code?: string; code?: unknown };
+  return { "error.type": Code ?? (typeof code === "string" ? code : cause.name) };
+}
+
 /** S3 says the object is not there: retrying will not make it appear. */
 export function isNoSuchKey(err: unknown): boolean {
   const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };

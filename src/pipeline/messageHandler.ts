@@ -3,8 +3,9 @@ import type { ObjectGetter } from "../reader/objectSource.ts";
 import type { DeleteBatcher } from "../source/deleteBatcher.ts";
 import { parseNotification } from "../source/notification.ts";
 import type { MessageSettler, ReceivedMessage } from "../source/sqsQueue.ts";
+import type { QueueMetrics } from "../telemetry/metrics.ts";
 import { settle, type BackoffPolicy, type MessageOutcome, type ObjectOutcome } from "./decision.ts";
-import { describeCause, type WorkContext } from "./errors.ts";
+import { describeCause, errorFields, type WorkContext } from "./errors.ts";
 import { processObject, type ObjectProcessorDeps } from "./objectProcessor.ts";
 
 /** Everything one queue's messages are handled with; the S3 getter uses that queue's credentials. */
@@ -14,9 +15,10 @@ export interface QueueContext {
   settler: MessageSettler;
   deleter: DeleteBatcher;
   objects: ObjectGetter;
+  metrics: QueueMetrics;
 }
 
-export interface MessageHandlerDeps extends Omit<ObjectProcessorDeps, "objects"> {
+export interface MessageHandlerDeps extends Omit<ObjectProcessorDeps, "objects" | "metrics"> {
   visibilityTimeoutSeconds: number;
   backoff: BackoffPolicy;
 }
@@ -28,26 +30,31 @@ export interface MessageHandlerDeps extends Omit<ObjectProcessorDeps, "objects">
 export async function handleMessage(msg: ReceivedMessage, queue: QueueContext, deps: MessageHandlerDeps, signal: AbortSignal): Promise<void> {
   const ctx: WorkContext = { queue: queue.name, messageId: msg.messageId };
   const log = deps.log.child(ctx);
-  const stopExtending = extendVisibilityWhileBusy(msg, queue.settler, deps.visibilityTimeoutSeconds, log);
-  let outcome: MessageOutcome;
+  queue.metrics.inFlight(1);
   try {
-    outcome = await work(msg, queue, deps, ctx, log, signal);
+    const stopExtending = extendVisibilityWhileBusy(msg, queue, deps.visibilityTimeoutSeconds, log);
+    let outcome: MessageOutcome;
+    try {
+      outcome = await work(msg, queue, deps, ctx, log, signal);
+    } finally {
+      // An extension still in flight could land after the settlement and undo a release or a backoff.
+      await stopExtending();
+    }
+    await apply(outcome, msg, queue, log, deps.backoff);
   } finally {
-    // An extension still in flight could land after the settlement and undo a release or a backoff.
-    await stopExtending();
+    queue.metrics.inFlight(-1);
   }
-  await apply(outcome, msg, queue, deps, log);
 }
 
 async function work(msg: ReceivedMessage, queue: QueueContext, deps: MessageHandlerDeps, ctx: WorkContext, log: Logger, signal: AbortSignal): Promise<MessageOutcome> {
   const parsed = parseNotification(msg.body, queue.region);
   if (parsed.kind === "malformed") {
-    deps.stats.messagesMalformed++;
+    queue.metrics.malformed();
     log.error({ bodyExcerpt: msg.body.slice(0, 300) }, `malformed notification deleted: ${parsed.reason}`);
     return { kind: "malformed" };
   }
   if (parsed.kind === "test-event") {
-    deps.stats.testEvents++;
+    queue.metrics.testEvent();
     log.info({ bucket: parsed.bucket }, "s3:TestEvent received (S3 checks the notification setup); deleted");
     return { kind: "test-event" };
   }
@@ -56,11 +63,11 @@ async function work(msg: ReceivedMessage, queue: QueueContext, deps: MessageHand
   for (const ref of parsed.objects) {
     if (signal.aborted) return { kind: "interrupted" };
     try {
-      outcomes.push(await processObject(ref, ctx, { ...deps, objects: queue.objects }, signal));
+      outcomes.push(await processObject(ref, ctx, { ...deps, objects: queue.objects, metrics: queue.metrics }, signal));
     } catch (err) {
       if (signal.aborted) return { kind: "interrupted" };
-      deps.stats.objectsFailed++;
-      log.error({ bucket: ref.bucket, key: ref.key, err: describeCause(err) }, describeCause(err));
+      queue.metrics.object("failed");
+      log.error({ bucket: ref.bucket, key: ref.key, ...errorFields(err) }, describeCause(err));
       // The rest of the message will be read again on retry; stop here rather than duplicate more.
       outcomes.push("failed");
       break;
@@ -69,17 +76,17 @@ async function work(msg: ReceivedMessage, queue: QueueContext, deps: MessageHand
   return { kind: "objects", objects: outcomes };
 }
 
-async function apply(outcome: MessageOutcome, msg: ReceivedMessage, queue: QueueContext, deps: MessageHandlerDeps, log: Logger): Promise<void> {
-  const decision = settle(outcome, msg.receiveCount, deps.backoff);
+async function apply(outcome: MessageOutcome, msg: ReceivedMessage, queue: QueueContext, log: Logger, backoff: BackoffPolicy): Promise<void> {
+  const decision = settle(outcome, msg.receiveCount, backoff);
   try {
     switch (decision.action) {
       case "delete":
         await queue.deleter.delete(msg.receiptHandle);
-        deps.stats.messagesDeleted++;
+        queue.metrics.deleted();
         log.debug("message deleted");
         return;
       case "retry":
-        deps.stats.messagesRetried++;
+        queue.metrics.retried();
         log.warn(
           { receiveCount: msg.receiveCount, retryInSeconds: decision.visibilitySeconds },
           `message kept for retry in ${decision.visibilitySeconds}s (receive ${msg.receiveCount}; after the queue's maxReceiveCount it moves to the dead-letter queue)`,
@@ -87,24 +94,30 @@ async function apply(outcome: MessageOutcome, msg: ReceivedMessage, queue: Queue
         await queue.settler.changeVisibility(msg.receiptHandle, decision.visibilitySeconds);
         return;
       case "release":
-        deps.stats.messagesReleased++;
+        queue.metrics.released();
         log.info("shutdown: message released for redelivery");
         await queue.settler.changeVisibility(msg.receiptHandle, 0);
         return;
     }
   } catch (err) {
     // Not fatal for delivery: an undeleted message comes back after its visibility timeout (a duplicate, never a loss).
-    log.error({ err: describeCause(err) }, `could not ${decision.action} message: ${describeCause(err)}`);
+    log.error(errorFields(err), `could not ${decision.action} message: ${describeCause(err)}`);
   }
 }
 
 /** Re-extends the visibility timeout every half timeout, so a long object is not handed to another consumer midway. */
-function extendVisibilityWhileBusy(msg: ReceivedMessage, settler: MessageSettler, timeoutSeconds: number, log: Logger): () => Promise<void> {
+function extendVisibilityWhileBusy(msg: ReceivedMessage, queue: Pick<QueueContext, "settler" | "metrics">, timeoutSeconds: number, log: Logger): () => Promise<void> {
   let inFlight: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    inFlight = settler.changeVisibility(msg.receiptHandle, timeoutSeconds).then(
-      () => log.debug({ timeoutSeconds }, "visibility extended"),
-      (err: unknown) => log.warn({ err: describeCause(err) }, `could not extend visibility timeout: ${describeCause(err)}`),
+    inFlight = queue.settler.changeVisibility(msg.receiptHandle, timeoutSeconds).then(
+      () => {
+        queue.metrics.visibilityExtended(true);
+        log.debug({ timeoutSeconds }, "visibility extended");
+      },
+      (err: unknown) => {
+        queue.metrics.visibilityExtended(false);
+        log.warn(errorFields(err), `could not extend visibility timeout: ${describeCause(err)}`);
+      },
     );
   }, (timeoutSeconds * 1000) / 2);
   timer.unref();

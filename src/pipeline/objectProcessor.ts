@@ -6,14 +6,15 @@ import type { ObjectGetter } from "../reader/objectSource.ts";
 import type { ObjectOutcome } from "./decision.ts";
 import { ObjectError, isNoSuchKey, type WorkContext } from "./errors.ts";
 import { buildEvent, type BeatEvent, type ObjectRef } from "./event.ts";
-import type { Stats } from "./stats.ts";
+import type { QueueMetrics } from "../telemetry/metrics.ts";
 
 export interface ObjectProcessorDeps {
   objects: ObjectGetter;
   /** The decoder for an object key (file selectors choose per key). */
   decoderFor: (key: string) => Decoder;
   output: Output;
-  stats: Stats;
+  /** The counters of the queue the object's message came from. */
+  metrics: QueueMetrics;
   log: Logger;
   version: string;
   /** The beat's identity carried by every event. */
@@ -49,7 +50,7 @@ export async function processObject(
 ): Promise<ObjectOutcome> {
   const where: WorkContext = { ...ctx, bucket: ref.bucket, key: ref.key };
   if (!keySelected(ref.key, deps.keyInclude, deps.keyExclude)) {
-    deps.stats.objectsFiltered++;
+    deps.metrics.object("filtered");
     deps.log.debug(where, "object skipped by keyInclude/keyExclude");
     return "filtered";
   }
@@ -59,7 +60,7 @@ export async function processObject(
     body = await deps.objects.getObject(ref, signal);
   } catch (err) {
     if (isNoSuchKey(err)) {
-      deps.stats.objectsNotFound++;
+      deps.metrics.object("not_found");
       deps.log.warn(where, `object s3://${ref.bucket}/${ref.key} no longer exists (NoSuchKey); its notification is dropped`);
       return "not-found";
     }
@@ -85,23 +86,25 @@ export async function processObject(
     // ack, or they outlive young-generation GCs and pile up as old-generation garbage.
     const acked = deps.output.publish(sent).then(
       () => {
-        deps.stats.eventsAcked += count;
+        deps.metrics.eventsAcked(count);
       },
       (err: unknown) => {
         failure ??= err;
       },
     );
     inFlight.push(acked);
-    deps.stats.eventsPublished += count;
+    deps.metrics.eventsPublished(count);
     if (inFlight.length >= maxInFlight) await inFlight.shift();
   };
 
   try {
-    for await (const record of deps.decoderFor(ref.key)(decompressIfGzip(body))) {
+    const stored = counted(body, (n) => deps.metrics.bytesRead(n));
+    const decoded = counted(decompressIfGzip(stored), (n) => deps.metrics.bytesDecoded(n));
+    for await (const record of deps.decoderFor(ref.key)(decoded)) {
       if (failure !== undefined) break;
       if (signal.aborted) throw signal.reason;
       const event = buildEvent(ref, record, deps.version, undefined, deps.beatIdentifier);
-      if (record.truncated) deps.stats.eventsTruncated++;
+      if (record.truncated) deps.metrics.eventTruncated();
       batch.push(event);
       batchBytes += record.text.length;
       events++;
@@ -116,8 +119,16 @@ export async function processObject(
   }
   if (failure !== undefined) throw new ObjectError(`output ${deps.output.name} did not acknowledge events`, where, failure);
 
-  deps.stats.objectsRead++;
+  deps.metrics.object("delivered");
   deps.log.debug({ ...where, events }, "object ingested");
   return "delivered";
 }
 
+
+/** Passes chunks through, reporting each one's size. */
+async function* counted<T extends Uint8Array>(source: AsyncIterable<T>, add: (bytes: number) => void): AsyncGenerator<T> {
+  for await (const chunk of source) {
+    add(chunk.byteLength);
+    yield chunk;
+  }
+}

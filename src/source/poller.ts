@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type PQueue from "p-queue";
 import type { Slots } from "./slots.ts";
-import { describeCause } from "../pipeline/errors.ts";
+import { describeCause, errorFields } from "../pipeline/errors.ts";
+import type { LoopHealth } from "../telemetry/health.ts";
 import type { MessageReceiver, ReceivedMessage } from "./sqsQueue.ts";
 
 export interface PollerOptions {
@@ -17,8 +18,16 @@ export interface PollerOptions {
   /** Gives a message back at once (visibility 0): used for messages a receive returns after stop. */
   release: (msg: ReceivedMessage) => Promise<void>;
   log: Logger;
-  onReceiveError?: () => void;
-  onReceived?: (n: number) => void;
+  /** Told of every receive: its duration, what it returned or how it failed. */
+  observer?: ReceiveObserver;
+  /** Told where the loop is, so that a wedged loop shows on /healthz. */
+  loopHealth?: LoopHealth;
+}
+
+export interface ReceiveObserver {
+  received(messages: readonly ReceivedMessage[], durationSeconds: number): void;
+  /** `reason` is the logged message. */
+  failed(reason: string, durationSeconds: number): void;
 }
 
 /**
@@ -32,26 +41,39 @@ export interface PollerOptions {
  */
 export async function pollQueue(opts: PollerOptions, signal: AbortSignal, hardStop: AbortSignal): Promise<void> {
   let errorDelayMs = 1000;
+  const health = opts.loopHealth;
+  try {
+    await loop();
+  } finally {
+    health?.enter("stopped");
+  }
+
+  async function loop(): Promise<void> {
   while (!signal.aborted) {
     const asked = opts.slots.reserve();
     if (asked === 0) {
+      health?.enter("waiting-for-worker");
       await opts.slots.wait(signal);
       continue;
     }
     let messages: ReceivedMessage[];
+    health?.enter("receiving");
+    const started = performance.now();
     try {
       messages = await opts.receiver.receive(asked, opts.waitTimeSeconds, opts.visibilityTimeoutSeconds, hardStop);
       errorDelayMs = 1000;
     } catch (err) {
       opts.slots.unreserve(asked);
       if (signal.aborted) return;
-      opts.onReceiveError?.();
-      opts.log.error({ queue: opts.queueName, err: describeCause(err), retryInMs: errorDelayMs }, `ReceiveMessage failed on ${opts.queueName}: ${describeCause(err)}`);
+      const reason = `ReceiveMessage failed on ${opts.queueName}: ${describeCause(err)}`;
+      opts.observer?.failed(reason, (performance.now() - started) / 1000);
+      opts.log.error({ queue: opts.queueName, ...errorFields(err), retryInMs: errorDelayMs }, reason);
+      health?.enter("backing-off");
       await sleep(errorDelayMs, signal);
       errorDelayMs = Math.min(errorDelayMs * 2, 30_000);
       continue;
     }
-    if (messages.length > 0) opts.onReceived?.(messages.length);
+    opts.observer?.received(messages, (performance.now() - started) / 1000);
     if (signal.aborted) {
       opts.slots.unreserve(asked);
       await Promise.allSettled(messages.map((m) => opts.release(m)));
@@ -61,11 +83,12 @@ export async function pollQueue(opts: PollerOptions, signal: AbortSignal, hardSt
       // Errors are handled inside handle(); the catch only guards against a bug escaping.
       void opts.work.add(() => opts.handle(msg)).catch((err: unknown) => {
         // clear() at shutdown rejects queued, never-started tasks: their messages simply reappear.
-        if ((err as Error)?.name !== "AbortError") opts.log.error({ err }, "message handler crashed");
+        if ((err as Error)?.name !== "AbortError") opts.log.error({ error: err }, "message handler crashed");
       });
     }
     // Only now: the queued messages hold their slots themselves.
     opts.slots.unreserve(asked);
+  }
   }
 }
 

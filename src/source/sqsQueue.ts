@@ -13,6 +13,8 @@ export interface ReceivedMessage {
   body: string;
   /** How many times SQS has handed this message out, this time included. */
   receiveCount: number;
+  /** When the message was sent to the queue (Unix ms), if SQS said. */
+  sentAtMs?: number;
 }
 
 /** The SQS calls the poller needs. */
@@ -75,6 +77,7 @@ export class SqsQueue implements MessageReceiver, MessageSettler {
               receiptHandle: m.ReceiptHandle,
               body: m.Body ?? "",
               receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? "1") || 1,
+              ...(m.Attributes?.SentTimestamp ? { sentAtMs: Number(m.Attributes.SentTimestamp) } : {}),
             },
           ]
         : [],

@@ -211,7 +211,7 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
       await daemon.stop("test done");
     }
     expect(daemon.stats).toMatchObject({ messagesRetried: 0, objectsFailed: 0 });
-    expect(lines.some((l) => /credentials of .*reader-a invalidated \(.* answered ExpiredToken\)/.test(String(l.msg)))).toBe(true);
+    expect(lines.some((l) => /credentials of .*reader-a invalidated \(.* answered ExpiredToken\)/.test(String(l.message)))).toBe(true);
     expect((await readFileOutput(out)).events.map((e) => e.message)).toEqual(["f1", "f2"]);
   });
 
@@ -235,9 +235,9 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
     } finally {
       await daemon.stop("test done");
     }
-    const report = lines.find((l) => String(l.msg).startsWith("ReceiveMessage failed"));
-    expect(report?.msg).toMatch(/ReceiveMessage on arn:aws:sqs:us-east-1:\d+:queue-noretry failed \(ExpiredToken\): the temporary credentials of arn:aws:iam::111111111111:role\/reader-a are expired or invalid/);
-    expect(lines.some((l) => String(l.msg).includes("invalidated"))).toBe(false);
+    const report = lines.find((l) => String(l.message).startsWith("ReceiveMessage failed"));
+    expect(report?.message).toMatch(/ReceiveMessage on arn:aws:sqs:us-east-1:\d+:queue-noretry failed \(ExpiredToken\): the temporary credentials of arn:aws:iam::111111111111:role\/reader-a are expired or invalid/);
+    expect(lines.some((l) => String(l.message).includes("invalidated"))).toBe(false);
   });
 
   it.each([
@@ -291,8 +291,8 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
     } finally {
       await daemon.stop("test done");
     }
-    const line = lines.find((l) => l.key === "nog/x.log" && l.level === 50);
-    expect(line?.msg).toMatch(
+    const line = lines.find((l) => l.key === "nog/x.log" && l["log.level"] === "error");
+    expect(line?.message).toMatch(
       /GetObject on arn:aws:s3:::bucket-a\/nog\/x\.log failed \(AccessDenied\): role arn:aws:iam::111111111111:role\/reader-without-getobject is not allowed to s3:GetObject .* Fix: allow "s3:GetObject" on "arn:aws:s3:::bucket-a\/nog\/x\.log" in the policy of role/,
     );
     // Not deleted: it waits for the fix (then the dead-letter queue).

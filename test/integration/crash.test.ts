@@ -86,8 +86,8 @@ describe("the daemon as a child process", () => {
     const { code } = await child.exited;
     expect(code).toBe(0);
     const logs = logLines(child.stderr());
-    expect(logs.some((l) => l.msg === "shutdown: message released for redelivery")).toBe(true);
-    expect(logs.at(-1)?.msg).toBe("s3beat stopped");
+    expect(logs.some((l) => l.message === "shutdown: message released for redelivery")).toBe(true);
+    expect(logs.at(-1)?.message).toBe("s3beat stopped");
     // Released with visibility 0: visible again now, not after the 4 s timeout.
     expect(await queueDepth(aws, url)).toEqual({ visible: 1, inFlight: 0 });
     const { torn } = await tally(out);
@@ -113,8 +113,8 @@ describe("run on a config file that predates the current version", () => {
     child.proc.kill("SIGTERM");
     expect((await child.exited).code).toBe(0);
     const logs = logLines(child.stderr());
-    expect(logs.find((l) => String(l.msg).includes("is at version 0, current is"))?.msg).toMatch(/run s3beat migrate-config -c .*legacy\.yml \(defaults apply until then\)/);
-    expect(logs.some((l) => String(l.msg).includes("stsCredsExpirationTime") && String(l.msg).includes("legacy name"))).toBe(true);
+    expect(logs.find((l) => String(l.message).includes("is at version 0, current is"))?.message).toMatch(/run s3beat migrate-config -c .*legacy\.yml \(defaults apply until then\)/);
+    expect(logs.some((l) => String(l.message).includes("stsCredsExpirationTime") && String(l.message).includes("legacy name"))).toBe(true);
     expect((await readFileOutput(`${dir}/legacy-out`)).events.map((e) => e.message)).toEqual(["legacy line"]);
   });
 });

@@ -48,8 +48,8 @@ describe("failures lose nothing and stop nothing", () => {
       await waitFor("a failed attempt", () => daemon.stats.messagesRetried >= 1);
       expect(daemon.stats.messagesDeleted).toBe(0);
       expect(await queueDepth(aws, url)).toEqual({ visible: 0, inFlight: 1 });
-      const failure = logs.find((l) => l.level === 50 && String(l.msg).includes("retry/object.log"));
-      expect(failure?.msg).toMatch(/output file did not acknowledge events.*cannot open/);
+      const failure = logs.find((l) => l["log.level"] === "error" && String(l.message).includes("retry/object.log"));
+      expect(failure?.message).toMatch(/output file did not acknowledge events.*cannot open/);
       expect(failure).toMatchObject({ queue: "output-fails", bucket: BUCKET, key: "retry/object.log" });
 
       await rm(blocker);
@@ -91,12 +91,12 @@ describe("failures lose nothing and stop nothing", () => {
       await daemon.stop("test done");
     }
 
-    const corruptLog = logs.find((l) => String(l.msg).includes("corrupt gzip"));
-    expect(corruptLog).toMatchObject({ level: 50, queue: "bad-input", bucket: BUCKET, key: "bad/corrupt.log.gz" });
-    expect(corruptLog?.msg).toMatch(/s3:\/\/failures-bucket\/bad\/corrupt\.log\.gz/);
+    const corruptLog = logs.find((l) => String(l.message).includes("corrupt gzip"));
+    expect(corruptLog).toMatchObject({ "log.level": "error", queue: "bad-input", bucket: BUCKET, key: "bad/corrupt.log.gz" });
+    expect(corruptLog?.message).toMatch(/s3:\/\/failures-bucket\/bad\/corrupt\.log\.gz/);
     expect(typeof corruptLog?.messageId).toBe("string");
-    expect(logs.find((l) => String(l.msg).startsWith("malformed notification deleted"))).toMatchObject({ level: 50, queue: "bad-input", bodyExcerpt: "this is { not a notification" });
-    expect(logs.find((l) => String(l.msg).includes("NoSuchKey"))?.msg).toMatch(/never-uploaded\.log no longer exists/);
+    expect(logs.find((l) => String(l.message).startsWith("malformed notification deleted"))).toMatchObject({ "log.level": "error", queue: "bad-input", bodyExcerpt: "this is { not a notification" });
+    expect(logs.find((l) => String(l.message).includes("NoSuchKey"))?.message).toMatch(/never-uploaded\.log no longer exists/);
 
     const { events } = await readFileOutput(out);
     expect(events.map((e) => e.message).sort()).toEqual(["good 1", "good 2", "good 3"]);

@@ -183,7 +183,7 @@ describe("output.logstash end to end: S3 objects -> daemon -> lumberjack v2 serv
       }
       const { missing } = tally(logEvents(server), keys, 500);
       expect(missing).toBe(0);
-      expect(logLines(child.stderr()).some((l) => /127\.0\.0\.1:\d+/.test(String(l.msg)) && l.level === 40)).toBe(true);
+      expect(logLines(child.stderr()).some((l) => /127\.0\.0\.1:\d+/.test(String(l.message)) && l["log.level"] === "warn")).toBe(true);
     } finally {
       await server.stop();
     }

@@ -55,7 +55,7 @@ describe("visibility timeout", () => {
     }
 
     // The premise: processing outlasted the 2 s timeout several times over, so only the extensions kept it invisible.
-    const extensions = logs.filter((l) => l.includes('"msg":"visibility extended"')).length;
+    const extensions = logs.filter((l) => l.includes('"message":"visibility extended"')).length;
     expect(extensions).toBeGreaterThanOrEqual(3);
     // With free workers polling all along, a lapsed timeout would have shown up as a second receive.
     expect(daemon.stats.messagesReceived).toBe(1);

@@ -63,7 +63,8 @@ describe("defaults", () => {
         retryBackoffMaxSeconds: 900,
       },
       output: { kind: "console", pretty: false },
-      logging: { level: "info", format: "json", metricsPeriodSeconds: 30 },
+      logging: { level: "info", format: "auto", metricsEnabled: true, metricsPeriodSeconds: 30 },
+      http: { enabled: false, host: "127.0.0.1", port: 5066 },
     });
     expect(warnings).toEqual([]);
     expect(secrets).toEqual([]);
@@ -116,7 +117,7 @@ logging: {level: debug, format: pretty, metrics.period: 0}
       numberOfFiles: 3,
       permissions: 0o640,
     });
-    expect(settings.logging).toEqual({ level: "debug", format: "pretty", metricsPeriodSeconds: 0 });
+    expect(settings.logging).toEqual({ level: "debug", format: "pretty", metricsEnabled: false, metricsPeriodSeconds: 30 });
   });
 
   it.each([
@@ -299,7 +300,9 @@ output.console:
     ["s3beat.expandEventListFromField: Records", "s3beat.expandEventListFromField", /only applies to decoder: json \(decoder is lines\)/],
     ["s3beat: {decoder: json, multiline.pattern: x}", "s3beat.multiline.pattern", /only applies to decoder: lines/],
     ["logging.level: loud", "logging.level", /one of trace, debug, info, warn, error, fatal/],
-    ["logging.format: xml", "logging.format", /one of json, pretty/],
+    ["logging.format: xml", "logging.format", /one of auto, json, pretty/],
+    ["http.port: 70000", "http.port", /between 0 and 65535/],
+    ["http.enabled: yes please", "http.enabled", /true or false/],
     ["logging.metrics.period: -1", "logging.metrics.period", /expected a duration/],
   ])("%s → %s", (line, path, message) => {
     const ps = problems(`${MINIMAL}${line}\n`);
@@ -554,6 +557,7 @@ describe("files", () => {
     expect({ ...example.settings.s3beat, accessKeyId: "a", secretAccessKey: "b" }).toEqual(minimal.settings.s3beat);
     expect(example.settings.output).toEqual(minimal.settings.output);
     expect(example.settings.logging).toEqual(minimal.settings.logging);
+    expect(example.settings.http).toEqual(minimal.settings.http);
   });
 
   it("the example config without its environment names both variables", async () => {

@@ -5,7 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { LogstashOutputSettings } from "../../config/settings.ts";
-import type { Output, OutputEvent } from "../output.ts";
+import type { Output, OutputEvent, OutputObserver } from "../output.ts";
 import { hostAddress } from "./connection.ts";
 import { SendQueue, type PendingBatch } from "./queue.ts";
 import { loadTlsMaterial, type TlsMaterial } from "./tls.ts";
@@ -23,6 +23,8 @@ import { Worker, type WorkerOptions } from "./worker.ts";
  */
 export class LumberjackOutput implements Output {
   readonly name = "logstash";
+  readonly reportsConnections = true;
+  private readonly observer: OutputObserver | undefined;
   private readonly settings: LogstashOutputSettings;
   private readonly log: Logger;
   private readonly tls: TlsMaterial | undefined;
@@ -35,8 +37,9 @@ export class LumberjackOutput implements Output {
   private closing: Promise<void> | undefined;
 
   /** Reads the TLS files at once: a missing or unreadable file is a startup error naming the setting. */
-  constructor(settings: LogstashOutputSettings, log: Logger) {
+  constructor(settings: LogstashOutputSettings, log: Logger, observer?: OutputObserver) {
     if (settings.hosts.length === 0) throw new Error("output.logstash.hosts: list at least one host");
+    this.observer = observer;
     this.settings = settings;
     this.log = log;
     this.tls = settings.ssl ? loadTlsMaterial(settings.ssl) : undefined;
@@ -97,6 +100,7 @@ export class LumberjackOutput implements Output {
       ttlMs: s.ttlSeconds * 1000,
       ...(this.tls ? { tls: this.tls } : {}),
       log: this.log,
+      ...(this.observer ? { observer: this.observer } : {}),
       signal: this.stop.signal,
     };
     const hostLists = s.loadbalance ? s.hosts.map((h) => [h]) : [rotate(s.hosts, Math.floor(Math.random() * s.hosts.length))];

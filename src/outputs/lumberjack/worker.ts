@@ -10,6 +10,7 @@ import type { LogstashHost } from "../../config/settings.ts";
 import { Backoff } from "./backoff.ts";
 import { hostAddress, LumberjackConnection, WindowError } from "./connection.ts";
 import { credit, unacknowledged, windowEvents, type SendQueue, type Slice } from "./queue.ts";
+import type { OutputObserver } from "../output.ts";
 import type { TlsMaterial } from "./tls.ts";
 import { DynamicWindow } from "./window.ts";
 
@@ -25,6 +26,8 @@ export interface WorkerOptions {
   ttlMs: number;
   tls?: TlsMaterial;
   log: Logger;
+  /** Told of connections, failures and the window size, per host. */
+  observer?: Pick<OutputObserver, "connection" | "reconnect" | "windowSize">;
   /** Aborted when the output stops: the worker closes its connection and returns. */
   signal: AbortSignal;
 }
@@ -94,6 +97,9 @@ export class Worker<E> {
       return undefined;
     }
     this.connections++;
+    this.opts.observer?.connection(address, true);
+    if (this.connections > 1) this.opts.observer?.reconnect(address);
+    this.opts.observer?.windowSize(address, this.window.size);
     const loud = this.connections === 1 || (this.failures > 0 && this.isLoud());
     log[loud ? "info" : "debug"]({ host: address, tls: this.opts.tls !== undefined }, `logstash output: connected to ${address}${this.failures > 0 ? ` (after ${this.failures} failed attempts)` : ""}`);
     return this.conn;
@@ -112,11 +118,12 @@ export class Worker<E> {
         this.backoff.reset();
       });
       this.window.succeeded(events.length);
+      this.opts.observer?.windowSize(conn.address, this.window.size);
     } catch (err) {
       if (!(err instanceof WindowError)) {
         // Not the network: the window could not even be encoded. Sending it again would fail the
         // same way and block every batch behind it, so its batches fail (their messages are retried).
-        this.opts.log.error({ err }, `logstash output: cannot encode a window: ${(err as Error).message}`);
+        this.opts.log.error({ "error.type": (err as Error)?.name }, `logstash output: cannot encode a window: ${(err as Error).message}`);
         for (const s of slices) s.batch.reject(new Error(`logstash output: cannot encode events: ${(err as Error).message}`, { cause: err }));
         return;
       }
@@ -136,6 +143,8 @@ export class Worker<E> {
     if (this.opts.hosts.length > 1) this.hostIndex = (this.hostIndex + 1) % this.opts.hosts.length;
     const next = this.opts.hosts.length > 1 ? `; next host ${hostAddress(this.host)}` : "";
     const message = err instanceof Error ? err.message : String(err);
+    this.opts.observer?.connection(from, false, `logstash output: ${message}`);
+    this.opts.observer?.windowSize(from, this.window.size);
     this.opts.log[this.isLoud() ? "warn" : "debug"](
       { host: from, failures: this.failures, retryInMs: delayMs, window: this.window.size },
       `logstash output: ${message}; retrying in ${delayMs < 1000 ? `${delayMs}ms` : `${(delayMs / 1000).toFixed(1)}s`}${next} (failure ${this.failures} in a row; events are kept and re-sent)`,

@@ -14,6 +14,11 @@ export interface Stats {
   eventsAcked: number;
   eventsTruncated: number;
   receiveErrors: number;
+  visibilityExtensions: number;
+  bytesRead: number;
+  bytesDecoded: number;
+  outputErrors: number;
+  credentialFailures: number;
 }
 
 export function newStats(): Stats {
@@ -32,6 +37,11 @@ export function newStats(): Stats {
     eventsAcked: 0,
     eventsTruncated: 0,
     receiveErrors: 0,
+    visibilityExtensions: 0,
+    bytesRead: 0,
+    bytesDecoded: 0,
+    outputErrors: 0,
+    credentialFailures: 0,
   };
 }
 
