@@ -8,6 +8,7 @@ import { createOutput, MeteredOutput } from "./outputs/index.ts";
 import type { Output, OutputObserver } from "./outputs/output.ts";
 import { describeCause, errorFields } from "./pipeline/errors.ts";
 import { handleMessage, type MessageHandlerDeps, type QueueContext } from "./pipeline/messageHandler.ts";
+import { receiveVisibilitySeconds } from "./pipeline/visibility.ts";
 import { decoderChooser } from "./reader/decoderChoice.ts";
 import { S3ObjectGetter } from "./reader/objectSource.ts";
 import { BacklogReader, type Backlog } from "./source/backlog.ts";
@@ -53,8 +54,14 @@ export class Daemon {
   readonly #log: Logger;
   readonly #output: Output;
   readonly #work: PQueue;
-  /** Aborted to stop receiving. */
+  /** Aborted to stop receiving: no new receive starts. */
   readonly #receiving = new AbortController();
+  /**
+   * Aborts receives in flight. Separate from #receiving: while messages are being released at the
+   * end of a busy stop, a receive still open on the server would take them; kept open, it returns
+   * them and they are released again, where an aborted one would hide them for its visibility.
+   */
+  readonly #receiveAbort = new AbortController();
   /** Aborted when the grace period is over: in-flight work stops and its messages are released. */
   readonly #working = new AbortController();
   #pollers: Promise<void>[] = [];
@@ -104,6 +111,7 @@ export class Daemon {
       ...(s.keyInclude ? { keyInclude: s.keyInclude } : {}),
       ...(s.keyExclude ? { keyExclude: s.keyExclude } : {}),
       visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
+      receiveVisibilitySeconds: receiveVisibilitySeconds(s.visibilityTimeoutSeconds),
       backoff: { initSeconds: s.retryBackoffInitSeconds, maxSeconds: s.retryBackoffMaxSeconds },
     };
     const queues: { ctx: QueueContext; sqs: SqsQueue; receiver: MessageReceiver }[] = [];
@@ -127,6 +135,7 @@ export class Daemon {
       queues.push({ sqs, receiver, ctx: { name, region: ref.region, settler: sqs, deleter: new DeleteBatcher(sqs), objects, metrics: this.metrics.forQueue(name) } });
     }
     this.#queueNames = queues.map((q) => q.ctx.name);
+    if (this.#receiving.signal.aborted) return; // stopped while starting: poll nothing
 
     this.#log.info(
       { version: VERSION, queues: queues.map((q) => q.sqs.url), output: this.#output.name, maxMessagesInFlight: s.maxMessagesInFlight },
@@ -142,16 +151,19 @@ export class Daemon {
             work: this.#work,
             slots,
             waitTimeSeconds: s.waitTimeSeconds,
-            visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
+            receiveVisibilitySeconds: receiveVisibilitySeconds(s.visibilityTimeoutSeconds),
             handle: (msg) => handleMessage(msg, q.ctx, deps, this.#working.signal),
             release: async (msg) => {
-              q.ctx.metrics.released();
-              await q.sqs.changeVisibility(msg.receiptHandle, 0).catch((err: unknown) =>
+              try {
+                await q.sqs.changeVisibility(msg.receiptHandle, 0);
+                q.ctx.metrics.released(msg.messageId);
+              } catch (err) {
+                q.ctx.metrics.releaseFailed();
                 this.#log.warn(
                   { queue: q.ctx.name, messageId: msg.messageId, ...errorFields(err) },
                   `could not release a message received during shutdown (${describeCause(err)}); it reappears after its visibility timeout`,
-                ),
-              );
+                );
+              }
             },
             log: this.#log,
             observer: {
@@ -171,7 +183,7 @@ export class Daemon {
             loopHealth: this.health.loop(q.ctx.name),
           },
           this.#receiving.signal,
-          this.#working.signal,
+          this.#receiveAbort.signal,
         ),
       );
     }
@@ -196,28 +208,45 @@ export class Daemon {
     return this.#stopping;
   }
 
+  /**
+   * The stop of DESIGN §9: receiving stops at once (a receive in flight is aborted); in-flight
+   * messages get the grace period; then every unfinished one is released (visibility 0), including
+   * those waiting on an output acknowledgement; the final heartbeat and the output's flush share what
+   * is left of `FORCED_STOP_MS`. Whatever the output or S3 do, this ends by grace + FORCED_STOP_MS.
+   */
   async #shutdown(reason: string): Promise<void> {
     const graceMs = this.#settings.s3beat.shutdownGracePeriodSeconds * 1000;
-    this.#log.info({ reason, inFlight: this.inFlight, gracePeriodSeconds: graceMs / 1000 }, "shutting down: no new messages will be received");
-    const deadline = Date.now() + graceMs;
+    const startedAt = Date.now();
+    const graceEnd = startedAt + graceMs;
+    this.#log.info({ reason, inFlight: this.inFlight, gracePeriodSeconds: graceMs / 1000 }, `shutting down (${reason}): no new messages will be received`);
     const timers = new AbortController(); // so no sleep below outlives the shutdown
+    const until = (at: number) => sleep(Math.max(0, at - Date.now()), timers.signal).then(() => false);
+    // The forced phase takes at most 3 s of its 5 s bound: the rest is margin for the process to exit.
+    let forcedEnd = graceEnd + FORCED_STOP_MS - 2000;
     try {
       this.#receiving.abort();
-      // Receives in flight end within sqsWaitTime; what they return is released, not processed.
-      const pollersDone = await Promise.race([Promise.allSettled(this.#pollers).then(() => true), sleep(graceMs, timers.signal).then(() => false)]);
-      if (!pollersDone) this.#working.abort(new Error("shutdown grace period over"));
-      this.#work.clear(); // queued, never started: those messages reappear after their visibility timeout
-      const finished = await Promise.race([this.#work.onIdle().then(() => true), sleep(Math.max(0, deadline - Date.now()), timers.signal).then(() => false)]);
+      const busy = this.inFlight > 0;
+      if (!busy) this.#receiveAbort.abort(); // idle: nothing will be released, so nothing to catch
+      this.#work.clear(); // queued, never started: none here (receives are sized to idle workers)
+      const releasedBefore = this.stats.messagesReleased;
+      const finished = await Promise.race([this.#work.onIdle().then(() => true), until(graceEnd)]);
       if (!finished) {
-        this.#log.warn({ inFlight: this.inFlight }, "grace period over: releasing unfinished messages for redelivery");
+        this.#log.warn({ inFlight: this.inFlight }, `grace period over: releasing ${this.inFlight} unfinished messages for redelivery`);
         this.#working.abort(new Error("shutdown grace period over"));
-        // Aborting cannot interrupt everything (an output that never acknowledges, a stuck call):
-        // give it a bounded moment, then stop anyway. Nothing unfinished was deleted.
-        const settled = await Promise.race([this.#work.onIdle().then(() => true), sleep(FORCED_STOP_MS, timers.signal).then(() => false)]);
-        if (!settled) this.#log.error({ inFlight: this.inFlight }, "some messages did not stop in time; they reappear after their visibility timeout");
+        const settled = await Promise.race([this.#work.onIdle().then(() => true), until(forcedEnd - 1500)]);
+        if (!settled) this.#log.error({ inFlight: this.inFlight }, "some messages could not be released in time; they reappear after their visibility timeout");
+      } else if (!busy) {
+        // Idle: nothing to finish. An unreachable collector must not hold the stop past 2 s.
+        forcedEnd = Math.min(forcedEnd, Date.now() + 1500);
       }
+      if (this.stats.messagesReleased > releasedBefore) {
+        // A receive still open may take what was just released: let it return that (it is released again).
+        await Promise.race([Promise.allSettled(this.#pollers), until(Math.min(Date.now() + 1000, forcedEnd - 1000))]);
+      }
+      this.#receiveAbort.abort();
+      await Promise.race([Promise.allSettled(this.#pollers), until(forcedEnd - 1000)]);
       // The last heartbeat (status 3) says the beat stopped on purpose.
-      await this.#heartbeats?.stop(FORCED_STOP_MS);
+      await this.#heartbeats?.stop(Math.max(0, Math.min(forcedEnd - Date.now() - 500, FORCED_STOP_MS)));
       const closed = await Promise.race([
         this.#output.close().then(
           () => true,
@@ -226,16 +255,32 @@ export class Daemon {
             return true;
           },
         ),
-        sleep(FORCED_STOP_MS, timers.signal).then(() => false),
+        until(forcedEnd),
       ]);
-      if (!closed) this.#log.error(`output ${this.#output.name} did not flush within ${FORCED_STOP_MS / 1000}s`);
+      if (!closed) {
+        // Nothing it holds is lost: the messages of unacknowledged events were released or stay hidden.
+        this.#log.error(`output ${this.#output.name} did not flush in time; closing it now`);
+        await Promise.race([this.#output.destroy?.("shutdown"), until(forcedEnd + 500)]);
+      }
     } finally {
       timers.abort();
     }
     clearInterval(this.#metricsTimer);
     this.#access.destroy();
     await this.#http?.close();
-    this.#log.info({ stats: this.stats, maxRssBytes: process.resourceUsage().maxRSS * 1024 }, "s3beat stopped");
+    const s = this.stats;
+    const left = this.inFlight + s.messagesReleaseFailed;
+    this.#log.info(
+      {
+        stats: s,
+        messagesDeleted: s.messagesDeleted,
+        messagesReleased: s.messagesReleased,
+        messagesLeft: left,
+        stopSeconds: (Date.now() - startedAt) / 1000,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      },
+      `s3beat stopped: ${s.messagesDeleted} messages deleted, ${s.messagesReleased} released, ${left} left to their visibility timeout`,
+    );
   }
 
   /**
@@ -249,11 +294,12 @@ export class Daemon {
     if (!logging.metricsEnabled && !this.#settings.http.enabled) return;
     let prev = { ...this.stats };
     let running = false;
-    const tick = async () => {
+    const tick = async (first = false) => {
       if (running) return; // a slow GetQueueAttributes must not pile up ticks
       running = true;
       try {
         await this.#readBacklogs();
+        if (first) return; // the backlog gauges are filled at once; the summary waits a whole period
         this.metrics.periodEnded(this.#queueNames);
         if (!logging.metricsEnabled) return;
         const now = { ...this.stats };
@@ -264,7 +310,7 @@ export class Daemon {
         running = false;
       }
     };
-    void tick();
+    void tick(true);
     this.#metricsTimer = setInterval(() => void tick(), periodMs);
     this.#metricsTimer.unref();
   }

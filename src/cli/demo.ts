@@ -3,7 +3,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { ConfigError, formatProblem, loadConfigFile } from "../config/load.ts";
 import { Daemon } from "../daemon.ts";
-import { startEmulator } from "../demo/emulator.ts";
+import type { Emulator } from "../demo/emulator.ts";
 import { eventBridgeObjectCreated, s3Notification, s3TestEvent, snsWrapped } from "../demo/notifications.ts";
 import { demoSamples } from "../demo/samples.ts";
 import { createLogger } from "../logging/logger.ts";
@@ -38,12 +38,29 @@ class CountingOutput implements Output {
 }
 
 /**
+ * The emulator is a development dependency: a production install (the container image, `npm ci
+ * --omit=dev`) has none, and `demo` says where to run it instead.
+ */
+async function loadEmulator(): Promise<Emulator | undefined> {
+  let start: typeof import("../demo/emulator.ts").startEmulator;
+  try {
+    ({ startEmulator: start } = await import("../demo/emulator.ts"));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException)?.code !== "ERR_MODULE_NOT_FOUND") throw err;
+    printError("the demo needs the development install (its S3/SQS emulator is not in production installs or the image): clone the repository and run `npm ci && npm start`");
+    return undefined;
+  }
+  return start();
+}
+
+/**
  * The newcomer's first run: an embedded emulator on 127.0.0.1, sample objects and their
  * notifications in every shape S3 sends, and the real pipeline writing events to stdout.
  */
 export async function demoCommand(): Promise<number> {
   const started = Date.now();
-  const emulator = await startEmulator();
+  const emulator = await loadEmulator();
+  if (!emulator) return EXIT.usage;
   try {
     const env = { ...process.env, S3BEAT_DEMO_ENDPOINT: emulator.endpoint };
     let loaded;

@@ -10,7 +10,8 @@ const program = new Command()
   .exitOverride()
   .showHelpAfterError();
 
-const configOption = () => new Option("-c, --config <file>", "config file").default("s3beat.yml");
+// The image sets S3BEAT_CONFIG=/etc/s3beat/s3beat.yml (a mounted volume); -c always wins.
+const configOption = () => new Option("-c, --config <file>", "config file (default: $S3BEAT_CONFIG, else s3beat.yml)").default(process.env.S3BEAT_CONFIG || "s3beat.yml");
 
 program
   .command("run")
@@ -92,4 +93,4 @@ try {
 }
 // The command is over. Anything still holding the event loop (a socket of a library) must not
 // keep a stopped beat alive; stdout/stderr get a moment to drain first.
-setTimeout(() => process.exit(), 2000).unref();
+setTimeout(() => process.exit(), 500).unref();

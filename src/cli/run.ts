@@ -28,11 +28,35 @@ export async function runCommand(configPath: string): Promise<number> {
   return runDaemon(new Daemon(loaded.settings, { log, configVersion: loaded.configVersion }), log);
 }
 
-/** Runs until SIGTERM/SIGINT (graceful) or a second signal (forced). */
+/**
+ * Runs until SIGTERM/SIGINT (graceful) or a second signal (forced). The handlers are installed
+ * before the daemon starts: an orchestrator may stop it while it is still resolving its queues.
+ */
 export async function runDaemon(daemon: Daemon, log: Logger): Promise<number> {
+  let signals = 0;
+  let stopped: ((code: number) => void) | undefined;
+  const done = new Promise<number>((resolve) => (stopped = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      log.warn({ signal }, "second signal: exiting now; unfinished messages reappear after their visibility timeout");
+      process.exit(EXIT.failure);
+    }
+    log.info({ signal }, "signal received: graceful shutdown (send it again to force exit)");
+    daemon.stop(signal).then(
+      () => stopped?.(EXIT.ok),
+      (err: unknown) => {
+        log.error({ error: err }, "shutdown failed");
+        stopped?.(EXIT.failure);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   try {
     await daemon.start();
   } catch (err) {
+    if (signals > 0) return done; // stopped while starting: the stop decides the exit code
     if (err instanceof StartupError) {
       log.fatal(err.message);
       await daemon.stop("startup failed");
@@ -40,24 +64,6 @@ export async function runDaemon(daemon: Daemon, log: Logger): Promise<number> {
     }
     throw err;
   }
-  return new Promise<number>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        log.warn({ signal }, "second signal: exiting now; unfinished messages reappear after their visibility timeout");
-        process.exit(EXIT.failure);
-      }
-      log.info({ signal }, "signal received: graceful shutdown (send it again to force exit)");
-      daemon.stop(signal).then(
-        () => resolve(EXIT.ok),
-        (err: unknown) => {
-          log.error({ error: err }, "shutdown failed");
-          resolve(EXIT.failure);
-        },
-      );
-    };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
-  });
+  // A signal during start: the stop it began runs now that polling has started (it aborts it).
+  return done;
 }

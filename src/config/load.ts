@@ -98,7 +98,7 @@ export function loadConfigText(text: string, sourceName: string, env: NodeJS.Pro
   }
 
   const tree = buildTree(doc, contents, at, env);
-  const validation = validateConfig(tree.root);
+  const validation = validateConfig(withEnvironmentDefaults(tree.root, env));
   const place = (i: SchemaIssue): ConfigProblem => ({ ...i, ...tree.positionOf(i.path) });
   const isUnder = (path: string, roots: string[]) =>
     roots.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
@@ -262,4 +262,27 @@ function buildTree(doc: Document, top: YAMLMap, at: (offset: number) => Position
     return {};
   };
   return { root, problems, envProblems, positionOf };
+}
+
+/**
+ * Settings a deployment may default from the environment when the file does not set them: the
+ * container image turns the monitoring endpoint on (S3BEAT_HTTP_ENABLED=true) for its HEALTHCHECK
+ * without touching the operator's file. A key in the file always wins.
+ */
+export const ENVIRONMENT_DEFAULTS = [
+  ["S3BEAT_HTTP_ENABLED", "http", "enabled"],
+  ["S3BEAT_HTTP_HOST", "http", "host"],
+  ["S3BEAT_HTTP_PORT", "http", "port"],
+] as const;
+
+function withEnvironmentDefaults(root: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  let out = root;
+  for (const [name, section, key] of ENVIRONMENT_DEFAULTS) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    const current = out[section];
+    if (current !== undefined && (typeof current !== "object" || current === null || key in current)) continue;
+    out = { ...out, [section]: { ...(current as Record<string, unknown> | undefined), [key]: value } };
+  }
+  return out;
 }

@@ -310,8 +310,8 @@ const s3beatShape = {
   visibilityTimeout: duration(2, 12 * H).default(5 * 60),
   /** ReceiveMessage long-poll wait. Duration, default 20s, 0–20s. */
   sqsWaitTime: duration(0, 20).default(20),
-  /** On SIGTERM, how long in-flight messages may finish before they are released. Duration, default 20s, 0–10m. */
-  shutdownGracePeriod: duration(0, 10 * 60).default(20),
+  /** On SIGTERM, how long in-flight messages may finish before they are released; the process exits within this + 5s. Duration, default 5s (so `docker stop`'s 10 s suffice), 0–10m. */
+  shutdownGracePeriod: duration(0, 10 * 60).default(5),
   /** Redelivery backoff of failed messages. */
   retryBackoff: z.strictObject(retryBackoffShape, { error: section() }).prefault({}),
 };

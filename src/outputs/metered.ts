@@ -32,4 +32,8 @@ export class MeteredOutput implements Output {
   close(): Promise<void> {
     return this.#inner.close();
   }
+
+  async destroy(reason: string): Promise<void> {
+    await this.#inner.destroy?.(reason);
+  }
 }

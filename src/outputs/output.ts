@@ -20,6 +20,11 @@ export interface Output {
   publish(events: readonly OutputEvent[]): Promise<void>;
   /** Flush anything buffered and release resources; publishes after close reject. */
   close(): Promise<void>;
+  /**
+   * Stop now, without waiting for acknowledgements (shutdown when `close` took too long): pending
+   * publishes reject. Outputs that cannot hang on close need not have it.
+   */
+  destroy?(reason: string): Promise<void>;
 }
 
 /** Told how an output's connections fare: the metrics and /readyz read it. */

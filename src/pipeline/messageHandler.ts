@@ -4,6 +4,7 @@ import type { DeleteBatcher } from "../source/deleteBatcher.ts";
 import { parseNotification } from "../source/notification.ts";
 import type { MessageSettler, ReceivedMessage } from "../source/sqsQueue.ts";
 import type { QueueMetrics } from "../telemetry/metrics.ts";
+import { extensionDelayMs } from "./visibility.ts";
 import { settle, type BackoffPolicy, type MessageOutcome, type ObjectOutcome } from "./decision.ts";
 import { describeCause, errorFields, type WorkContext } from "./errors.ts";
 import { processObject, type ObjectProcessorDeps } from "./objectProcessor.ts";
@@ -20,6 +21,8 @@ export interface QueueContext {
 
 export interface MessageHandlerDeps extends Omit<ObjectProcessorDeps, "objects" | "metrics"> {
   visibilityTimeoutSeconds: number;
+  /** The visibility the receive asked for (see receiveVisibilitySeconds). */
+  receiveVisibilitySeconds: number;
   backoff: BackoffPolicy;
 }
 
@@ -32,7 +35,7 @@ export async function handleMessage(msg: ReceivedMessage, queue: QueueContext, d
   const log = deps.log.child(ctx);
   queue.metrics.inFlight(1);
   try {
-    const stopExtending = extendVisibilityWhileBusy(msg, queue, deps.visibilityTimeoutSeconds, log);
+    const stopExtending = extendVisibilityWhileBusy(msg, queue, deps, log);
     let outcome: MessageOutcome;
     try {
       outcome = await work(msg, queue, deps, ctx, log, signal);
@@ -94,35 +97,53 @@ async function apply(outcome: MessageOutcome, msg: ReceivedMessage, queue: Queue
         await queue.settler.changeVisibility(msg.receiptHandle, decision.visibilitySeconds);
         return;
       case "release":
-        queue.metrics.released();
-        log.info("shutdown: message released for redelivery");
         await queue.settler.changeVisibility(msg.receiptHandle, 0);
+        queue.metrics.released(msg.messageId);
+        log.info("shutdown: message released for redelivery");
         return;
     }
   } catch (err) {
     // Not fatal for delivery: an undeleted message comes back after its visibility timeout (a duplicate, never a loss).
+    if (decision.action === "release") queue.metrics.releaseFailed();
     log.error(errorFields(err), `could not ${decision.action} message: ${describeCause(err)}`);
   }
 }
 
-/** Re-extends the visibility timeout every half timeout, so a long object is not handed to another consumer midway. */
-function extendVisibilityWhileBusy(msg: ReceivedMessage, queue: Pick<QueueContext, "settler" | "metrics">, timeoutSeconds: number, log: Logger): () => Promise<void> {
+/**
+ * Keeps the message hidden while it is worked on, so a long object is not handed to another
+ * consumer midway: the first extension comes before the receive's short visibility runs out, the
+ * next ones every half `visibilityTimeout`, each asking for the whole `visibilityTimeout`.
+ */
+function extendVisibilityWhileBusy(
+  msg: ReceivedMessage,
+  queue: Pick<QueueContext, "settler" | "metrics">,
+  timing: { visibilityTimeoutSeconds: number; receiveVisibilitySeconds: number },
+  log: Logger,
+): () => Promise<void> {
+  const timeoutSeconds = timing.visibilityTimeoutSeconds;
   let inFlight: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    inFlight = queue.settler.changeVisibility(msg.receiptHandle, timeoutSeconds).then(
-      () => {
-        queue.metrics.visibilityExtended(true);
-        log.debug({ timeoutSeconds }, "visibility extended");
-      },
-      (err: unknown) => {
-        queue.metrics.visibilityExtended(false);
-        log.warn(errorFields(err), `could not extend visibility timeout: ${describeCause(err)}`);
-      },
-    );
-  }, (timeoutSeconds * 1000) / 2);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const schedule = (n: number) => {
+    timer = setTimeout(() => {
+      inFlight = queue.settler.changeVisibility(msg.receiptHandle, timeoutSeconds).then(
+        () => {
+          queue.metrics.visibilityExtended(true);
+          log.debug({ timeoutSeconds }, "visibility extended");
+        },
+        (err: unknown) => {
+          queue.metrics.visibilityExtended(false);
+          log.warn(errorFields(err), `could not extend visibility timeout: ${describeCause(err)}`);
+        },
+      );
+      if (!stopped) schedule(n + 1);
+    }, extensionDelayMs(n, timing));
+    timer.unref();
+  };
+  schedule(0);
   return () => {
-    clearInterval(timer);
+    stopped = true;
+    clearTimeout(timer);
     return inFlight;
   };
 }

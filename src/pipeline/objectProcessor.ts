@@ -7,6 +7,7 @@ import type { ObjectOutcome } from "./decision.ts";
 import { ObjectError, isNoSuchKey, type WorkContext } from "./errors.ts";
 import { buildEvent, type BeatEvent, type ObjectRef } from "./event.ts";
 import type { QueueMetrics } from "../telemetry/metrics.ts";
+import { abortableIterable, untilAborted } from "../util/abort.ts";
 
 export interface ObjectProcessorDeps {
   objects: ObjectGetter;
@@ -94,11 +95,12 @@ export async function processObject(
     );
     inFlight.push(acked);
     deps.metrics.eventsPublished(count);
-    if (inFlight.length >= maxInFlight) await inFlight.shift();
+    // Cut short at the end of the grace period: an output that never acknowledges must not hold the message.
+    if (inFlight.length >= maxInFlight) await untilAborted(inFlight.shift()!, signal);
   };
 
   try {
-    const stored = counted(body, (n) => deps.metrics.bytesRead(n));
+    const stored = counted(abortableIterable(body, signal), (n) => deps.metrics.bytesRead(n));
     const decoded = counted(decompressIfGzip(stored), (n) => deps.metrics.bytesDecoded(n));
     for await (const record of deps.decoderFor(ref.key)(decoded)) {
       if (failure !== undefined) break;
@@ -111,10 +113,10 @@ export async function processObject(
       if (batch.length >= batchMaxEvents || batchBytes >= batchMaxBytes) await flush();
     }
     if (failure === undefined) await flush();
-    await Promise.all(inFlight);
+    await untilAborted(Promise.all(inFlight), signal);
   } catch (err) {
-    await Promise.allSettled(inFlight);
     if (signal.aborted) throw err;
+    await Promise.allSettled(inFlight);
     throw new ObjectError(`cannot read object after ${events} events`, where, err);
   }
   if (failure !== undefined) throw new ObjectError(`output ${deps.output.name} did not acknowledge events`, where, failure);

@@ -13,7 +13,8 @@ export interface PollerOptions {
   /** The work queue's free slots, shared by every poller. */
   slots: Slots;
   waitTimeSeconds: number;
-  visibilityTimeoutSeconds: number;
+  /** Visibility asked for on receive; the handler extends it while it works on a message. */
+  receiveVisibilitySeconds: number;
   handle: (msg: ReceivedMessage) => Promise<void>;
   /** Gives a message back at once (visibility 0): used for messages a receive returns after stop. */
   release: (msg: ReceivedMessage) => Promise<void>;
@@ -34,12 +35,13 @@ export interface ReceiveObserver {
  * Long-polls one queue until `signal` aborts. Each receive asks for at most the number of idle
  * workers (≤ 10), so messages never wait, invisible, in a local buffer.
  *
- * Stopping does not abort a receive in flight: SQS may already have handed messages to it, and an
- * aborted connection would hide them for a whole visibility timeout. The receive ends by itself
- * within the wait time and what it returns is released at once. Only `hardStop` (the shutdown
- * grace period is over) aborts it.
+ * `signal` ends the loop; `receiveSignal` aborts a receive in flight (the daemon aborts it at once
+ * when idle, so it stops at once). Messages SQS had already handed to an aborted receive stay
+ * hidden until their visibility timeout: a delay, never a loss. That is why a receive asks for a
+ * short visibility (`receiveVisibilitySeconds`) that the message handler extends once it works on a
+ * message. What a receive returns after `signal` is released at once.
  */
-export async function pollQueue(opts: PollerOptions, signal: AbortSignal, hardStop: AbortSignal): Promise<void> {
+export async function pollQueue(opts: PollerOptions, signal: AbortSignal, receiveSignal: AbortSignal = signal): Promise<void> {
   let errorDelayMs = 1000;
   const health = opts.loopHealth;
   try {
@@ -60,7 +62,7 @@ export async function pollQueue(opts: PollerOptions, signal: AbortSignal, hardSt
     health?.enter("receiving");
     const started = performance.now();
     try {
-      messages = await opts.receiver.receive(asked, opts.waitTimeSeconds, opts.visibilityTimeoutSeconds, hardStop);
+      messages = await opts.receiver.receive(asked, opts.waitTimeSeconds, opts.receiveVisibilitySeconds, receiveSignal);
       errorDelayMs = 1000;
     } catch (err) {
       opts.slots.unreserve(asked);

@@ -20,7 +20,10 @@ export interface QueueMetrics {
   receiveError(): void;
   deleted(): void;
   retried(): void;
-  released(): void;
+  /** A message given back (visibility 0); one released again (caught by a receive still open) counts once. */
+  released(messageId: string): void;
+  /** A release at shutdown failed: the message reappears after its visibility timeout. */
+  releaseFailed(): void;
   malformed(): void;
   testEvent(): void;
   visibilityExtended(ok: boolean): void;
@@ -57,6 +60,8 @@ export class Metrics {
   readonly registry = new Registry();
   /** Process totals (all queues), for the log summary, the demo and tests. */
   readonly stats: Stats = newStats();
+  /** Ids of the messages released so far (only at shutdown, so it stays small). */
+  readonly #releasedIds = new Set<string>();
   /** Messages currently taken for work, all queues. */
   #inFlightTotal = 0;
   /** Highest in-flight count seen (all queues). */
@@ -125,6 +130,7 @@ export class Metrics {
   forQueue(queue: string): QueueMetrics {
     const q = { queue };
     const s = this.stats;
+    const released = this.#releasedIds;
     // Series exist from the start at 0, so rate() and alerts see them before the first event.
     for (const c of [this.#c.received, this.#c.deleted, this.#c.retried, this.#c.released, this.#c.malformed, this.#c.testEvents, this.#c.receiveErrors, this.#c.bytesRead, this.#c.bytesDecoded, this.#c.published, this.#c.acked, this.#c.truncated]) c.inc(q, 0);
     for (const outcome of ["delivered", "filtered", "not_found", "failed"]) this.#c.objects.inc({ queue, outcome }, 0);
@@ -149,9 +155,14 @@ export class Metrics {
         s.messagesRetried++;
         this.#c.retried.inc(q);
       },
-      released: () => {
+      released: (messageId) => {
+        if (released.has(messageId)) return;
+        released.add(messageId);
         s.messagesReleased++;
         this.#c.released.inc(q);
+      },
+      releaseFailed: () => {
+        s.messagesReleaseFailed++;
       },
       malformed: () => {
         s.messagesMalformed++;

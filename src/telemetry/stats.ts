@@ -4,6 +4,8 @@ export interface Stats {
   messagesDeleted: number;
   messagesRetried: number;
   messagesReleased: number;
+  /** Releases at shutdown that failed (the message reappears after its visibility timeout). */
+  messagesReleaseFailed: number;
   messagesMalformed: number;
   testEvents: number;
   objectsRead: number;
@@ -27,6 +29,7 @@ export function newStats(): Stats {
     messagesDeleted: 0,
     messagesRetried: 0,
     messagesReleased: 0,
+    messagesReleaseFailed: 0,
     messagesMalformed: 0,
     testEvents: 0,
     objectsRead: 0,

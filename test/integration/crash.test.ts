@@ -87,7 +87,7 @@ describe("the daemon as a child process", () => {
     expect(code).toBe(0);
     const logs = logLines(child.stderr());
     expect(logs.some((l) => l.message === "shutdown: message released for redelivery")).toBe(true);
-    expect(logs.at(-1)?.message).toBe("s3beat stopped");
+    expect(logs.at(-1)?.message).toBe("s3beat stopped: 0 messages deleted, 1 released, 0 left to their visibility timeout");
     // Released with visibility 0: visible again now, not after the 4 s timeout.
     expect(await queueDepth(aws, url)).toEqual({ visible: 1, inFlight: 0 });
     const { torn } = await tally(out);

@@ -4,7 +4,7 @@
  * that screen (with a timeout that prints what was on it) and `send` types a line.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { stripVTControlCharacters } from "node:util";
 import { BIN } from "./child.ts";
 
@@ -22,6 +22,13 @@ export interface Pty {
   keys(bytes: string): void;
   /** Everything shown so far, ANSI-stripped. */
   screen(): string;
+  /** Everything shown so far, exactly as the terminal received it (escape sequences included). */
+  raw(): string;
+  /**
+   * Sends `sig` to the command itself (the child of `script`; Linux /proc), not to `script`: on a
+   * SIGTERM `script` stops relaying output and SIGKILLs the command two seconds later.
+   */
+  signal(sig: NodeJS.Signals): void;
   exited: Promise<number | null>;
   kill(): void;
 }
@@ -95,6 +102,14 @@ export function spawnPty(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
     send: (text) => proc.stdin.write(`${text}${KEY.enter}`),
     keys: (bytes) => proc.stdin.write(bytes),
     screen,
+    raw: () => raw,
+    signal: (sig) => {
+      const pid = proc.pid;
+      if (pid === undefined || done) return;
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(/\s+/).filter(Boolean);
+      if (children.length === 0) throw new Error(`script (pid ${pid}) runs no command to signal`);
+      for (const child of children) process.kill(Number(child), sig);
+    },
     exited,
     kill: () => proc.kill("SIGKILL"),
   };

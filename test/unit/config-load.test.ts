@@ -58,7 +58,7 @@ describe("defaults", () => {
         maxMessagesInFlight: 10,
         visibilityTimeoutSeconds: 300,
         waitTimeSeconds: 20,
-        shutdownGracePeriodSeconds: 20,
+        shutdownGracePeriodSeconds: 5,
         retryBackoffInitSeconds: 30,
         retryBackoffMaxSeconds: 900,
       },
