@@ -78,7 +78,7 @@ export interface S3BeatSettings extends DecoderSettings {
   visibilityTimeoutSeconds: number;
   /** YAML `sqsWaitTime` (default `20s`, 0–20s): ReceiveMessage long-poll duration. */
   waitTimeSeconds: number;
-  /** YAML `shutdownGracePeriod` (default `20s`): how long SIGTERM waits for in-flight messages before releasing them. */
+  /** YAML `shutdownGracePeriod` (default `5s`): how long SIGTERM waits for in-flight messages before releasing them; the process exits within this + 5 s. */
   shutdownGracePeriodSeconds: number;
   /** YAML `retryBackoff.init` (default `30s`): a failed message becomes visible again after this, doubling per receive. */
   retryBackoffInitSeconds: number;

@@ -656,3 +656,19 @@ s3beat.disableAuthRetry: true
     expect(brief(warnings)).toEqual(["4 s3beat.roleArn: ignored because assumeRoleFlag is false"]);
   });
 });
+
+describe("environment defaults (the container image's S3BEAT_HTTP_*)", () => {
+  const base = "s3beat:\n  sqsQueues: [q:us-east-1]\noutput.console: {}\n";
+  it.each([
+    ["absent from the file: the environment's value", base, { S3BEAT_HTTP_ENABLED: "true", S3BEAT_HTTP_PORT: "6000" }, { enabled: true, host: "127.0.0.1", port: 6000 }],
+    ["the file wins over the environment", `${base}http.enabled: false\nhttp.port: 7000\n`, { S3BEAT_HTTP_ENABLED: "true", S3BEAT_HTTP_PORT: "6000" }, { enabled: false, host: "127.0.0.1", port: 7000 }],
+    ["a partly set section takes the rest from the environment", `${base}http:\n  port: 7000\n`, { S3BEAT_HTTP_ENABLED: "true", S3BEAT_HTTP_HOST: "0.0.0.0" }, { enabled: true, host: "0.0.0.0", port: 7000 }],
+    ["an empty variable counts as unset", base, { S3BEAT_HTTP_ENABLED: "" }, { enabled: false, host: "127.0.0.1", port: 5066 }],
+  ])("%s", (_name, text, env, http) => {
+    expect(loadConfigText(text, "env.yml", env).settings.http).toEqual(http);
+  });
+
+  it("an invalid value from the environment is reported on the key it stands for", () => {
+    expect(() => loadConfigText(base, "env.yml", { S3BEAT_HTTP_PORT: "99999" })).toThrow(/http\.port.*between 0 and 65535/);
+  });
+});
