@@ -38,6 +38,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY config ./config
+# `s3beat …` on PATH, as the CLI's hints print it (docker exec CTR s3beat check).
+RUN ln -s /app/bin/s3beat.js /usr/local/bin/s3beat
 # No sources here: bin/s3beat.js runs the compiled build (dist/, stamped by the build).
 USER node
 VOLUME ["/etc/s3beat"]

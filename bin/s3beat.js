@@ -5,8 +5,27 @@ import { fileURLToPath } from "node:url";
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
-  process.stderr.write(`s3beat needs Node.js 22.18 or newer (24 recommended); this is ${process.version}.\n`);
-  process.exit(2);
+  // An older Node (a machine's own, as `npx s3beat` or `node bin/s3beat.js` find it): run the same
+  // command under the Node 24 that `npm start` / scripts/with-node24.sh fetched into .cache/node24,
+  // fetching it the same way when it is not there yet.
+  const { spawn } = await import("node:child_process");
+  const { fileURLToPath: toPath } = await import("node:url");
+  const { existsSync: exists } = await import("node:fs");
+  const home = toPath(new URL("..", import.meta.url));
+  const wrapper = `${home}scripts/with-node24.sh`;
+  if (process.platform !== "linux" || process.arch !== "x64" || !exists(wrapper)) {
+    process.stderr.write(`s3beat needs Node.js 22.18 or newer (24 recommended); this is ${process.version}. Install Node 24 and run the command again.\n`);
+    process.exit(2);
+  }
+  const child = spawn("sh", [wrapper, "node", toPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
+  // Signals reach the real s3beat, so SIGTERM still means a graceful stop.
+  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(sig, () => child.kill(sig));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+  child.on("error", (err) => {
+    process.stderr.write(`s3beat needs Node.js 22.18 or newer; this is ${process.version}, and running it under Node 24 failed (${err.message}). Run: sh ${wrapper} node ${toPath(import.meta.url)} ${process.argv.slice(2).join(" ")}\n`);
+    process.exit(2);
+  });
+  await new Promise(() => {}); // the child's exit ends this process
 }
 
 // A long-running daemon that allocates many short-lived objects lets V8 grow its young generation

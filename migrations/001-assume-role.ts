@@ -1,10 +1,11 @@
 /**
  * 001: the STS AssumeRole settings (DESIGN §4). Adds them with their defaults right after the
- * credential keys, and maps LogRhythm's older names onto the new ones, keeping values and comments.
+ * credential keys, and maps LogRhythm's older names onto the new ones, keeping values and comments;
+ * comments on or right above a renamed key that name the old key are updated to the new name.
  */
 import type { YAMLMap } from "yaml";
 import { BEAT, findBeatSettings, settingsNamed, type BeatSetting } from "../src/migrate/beatSettings.ts";
-import { insertAfter, keyIndent, preferredCommentColumn, renameKey, settingLine, type EditContext } from "../src/migrate/keyEdits.ts";
+import { insertAfter, keyIndent, preferredCommentColumn, renameKey, renameInComments, settingLine, type EditContext } from "../src/migrate/keyEdits.ts";
 import { commentOffsets } from "../src/migrate/source.ts";
 import { positionOf } from "../src/migrate/text.ts";
 import type { MigrationInput, MigrationProblem, MigrationResult, TextEdit } from "../src/migrate/types.ts";
@@ -12,7 +13,7 @@ import type { MigrationInput, MigrationProblem, MigrationResult, TextEdit } from
 /** A file with this migration applied has `configVersion: 1`. */
 export const version = 1;
 /** Shown in migrate-config's report. */
-export const description = "STS AssumeRole settings added with their defaults; assumeRoleArn and stsCredsExpirationTime renamed";
+export const description = "STS AssumeRole settings";
 
 /** Added when missing, in this order, each with its default and a one-line comment. */
 const ADDED = [
@@ -46,6 +47,7 @@ export function migrate({ doc, text }: MigrationInput): MigrationResult {
     return { edits, changes, problems };
   }
   const present = new Set(beat.settings.map((s) => s.name));
+  const renamed: BeatSetting[] = [];
 
   for (const { from, to } of LEGACY) {
     const [current] = settingsNamed(beat, to);
@@ -60,10 +62,16 @@ export function migrate({ doc, text }: MigrationInput): MigrationResult {
         continue;
       }
       edits.push(...renameKey(ctx, old.pair, from, to));
-      changes.push(`renamed ${BEAT}.${from} to ${BEAT}.${to} (line ${at(old).line}), value and comments kept`);
+      const prefix = old.form === "dotted" ? `${BEAT}.` : "";
+      changes.push(`renamed ${prefix}${from} → ${prefix}${to} on line ${at(old).line} (value and comments kept)`);
       present.add(to);
+      renamed.push(old);
     }
   }
+  // "# assumeRoleArn: one per queue" above a key that is now roleArn would name a key the file no longer has.
+  const comments = renameInComments(ctx, renamed.map((s) => s.pair), LEGACY);
+  edits.push(...comments.edits);
+  changes.push(...comments.changes);
 
   const missing = ADDED.filter((a) => !present.has(a.key));
   if (missing.length === 0) return { edits, changes, problems };
@@ -82,8 +90,8 @@ export function migrate({ doc, text }: MigrationInput): MigrationResult {
   const indent = keyIndent(ctx, anchor.pair);
   const prefix = anchor.form === "dotted" ? `${BEAT}.` : "";
   edits.push(insertAfter(ctx, anchor.pair, missing.map((a) => settingLine(indent, prefix + a.key, a.value, a.comment, commentColumn))));
-  const where = credential ? `after ${BEAT}.${credential.name} (line ${at(credential).line})` : `at the end of the ${BEAT} settings`;
-  for (const a of missing) changes.push(`added ${BEAT}.${a.key}: ${a.value} ${where}`);
+  const where = credential ? `after ${prefix}${credential.name} on line ${at(credential).line}` : `at the end of the ${BEAT} settings`;
+  changes.push(`added ${missing.map((a) => `${prefix}${a.key}: ${a.value}`).join(", ")} (${where})`);
   return { edits, changes, problems };
 }
 

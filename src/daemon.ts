@@ -16,12 +16,28 @@ import { DeleteBatcher } from "./source/deleteBatcher.ts";
 import { pollQueue, sleep } from "./source/poller.ts";
 import { Slots } from "./source/slots.ts";
 import { parseQueueEntry, queueDisplayName } from "./source/queueRef.ts";
+import { explainQueueProblem, queueProblemKind } from "./source/queueProblems.ts";
 import { SqsQueue, resolveQueueUrl, type MessageReceiver } from "./source/sqsQueue.ts";
 import { Health, receiveStallLimitMs, type PartState } from "./telemetry/health.ts";
 import { Metrics } from "./telemetry/metrics.ts";
 import type { Stats } from "./telemetry/stats.ts";
 import { summarize } from "./telemetry/summary.ts";
 import { VERSION } from "./version.ts";
+
+interface OpenedQueue {
+  ctx: QueueContext;
+  sqs: SqsQueue;
+  receiver: MessageReceiver;
+}
+
+interface QueueFailure {
+  index: number;
+  entry: string;
+  name: string;
+  error: unknown;
+  /** The operator-facing explanation (causes and the check command). */
+  message: string;
+}
 
 export interface DaemonOptions {
   log: Logger;
@@ -31,6 +47,8 @@ export interface DaemonOptions {
   configVersion?: number;
   /** Tests: wraps each queue's receiver (to make one hang or fail). */
   wrapReceiver?: (receiver: MessageReceiver, queueName: string) => MessageReceiver;
+  /** How the operator runs the access verifier, named in start errors (e.g. `s3beat check -c FILE`). */
+  checkCommand?: string;
   /** Tests: how long a receive may take before /healthz calls the loop wedged (default from sqsWaitTime). */
   receiveStallMs?: number;
 }
@@ -98,11 +116,16 @@ export class Daemon {
   }
   #httpAddress: { host: string; port: number } | undefined;
 
-  /** Resolves every queue, then starts polling. Throws StartupError when a queue cannot be used. */
+  /**
+   * Resolves every queue, then polls the ones that can be used. A queue that cannot be used is
+   * reported (all of them, each with its likely causes) and retried with backoff while the others
+   * run; /readyz names it. Throws StartupError only when no queue can be used and none failed for a
+   * reason that may pass (a network error).
+   */
   async start(): Promise<void> {
     const s = this.#settings.s3beat;
     await this.#startHttp();
-    const deps: MessageHandlerDeps = {
+    this.#deps = {
       decoderFor: decoderChooser(s.fileSelectors, s),
       output: this.#output,
       log: this.#log,
@@ -114,84 +137,129 @@ export class Daemon {
       receiveVisibilitySeconds: receiveVisibilitySeconds(s.visibilityTimeoutSeconds),
       backoff: { initSeconds: s.retryBackoffInitSeconds, maxSeconds: s.retryBackoffMaxSeconds },
     };
-    const queues: { ctx: QueueContext; sqs: SqsQueue; receiver: MessageReceiver }[] = [];
-    for (const [index, entry] of s.sqsQueues.entries()) {
-      const ref = parseQueueEntry(entry, s.region);
-      const name = queueDisplayName(ref);
-      const access = this.#access.forQueue(index, ref.region);
-      let url: string;
-      try {
-        url = ref.kind === "url" ? ref.url : await resolveQueueUrl(access.sqs, ref.name, ref.region, access.caller);
-      } catch (err) {
-        const message = `cannot use queue "${entry}": ${describeCause(err)}`;
-        this.health.set(`queue ${name}`, false, message);
-        throw new StartupError(message, { cause: err });
-      }
-      this.health.set(`queue ${name}`, true);
-      const sqs = new SqsQueue(access.sqs, url, ref.region, access.caller);
-      const objects = new S3ObjectGetter(access.s3For, access.caller);
-      const receiver = this.#opts.wrapReceiver?.(sqs, name) ?? sqs;
-      this.#backlogs.push({ name, reader: new BacklogReader(access.sqs, access.caller, url, ref.region) });
-      queues.push({ sqs, receiver, ctx: { name, region: ref.region, settler: sqs, deleter: new DeleteBatcher(sqs), objects, metrics: this.metrics.forQueue(name) } });
+    const attempts = await Promise.all(s.sqsQueues.map((entry, index) => this.#openQueue(index, entry)));
+    const failed = attempts.filter((a): a is QueueFailure => "error" in a);
+    for (const f of failed) this.#log.error({ queue: f.name, ...errorFields(f.error) }, f.message);
+    const opened = attempts.filter((a): a is OpenedQueue => !("error" in a));
+    if (opened.length === 0 && failed.every((f) => queueProblemKind(f.error) !== "network")) {
+      const list = failed.map((f) => `- ${f.message}`).join("\n");
+      throw new StartupError(`no queue can be used (${failed.length} of ${failed.length} failed):\n${list}`);
     }
-    this.#queueNames = queues.map((q) => q.ctx.name);
     if (this.#receiving.signal.aborted) return; // stopped while starting: poll nothing
 
     this.#log.info(
-      { version: VERSION, queues: queues.map((q) => q.sqs.url), output: this.#output.name, maxMessagesInFlight: s.maxMessagesInFlight },
-      "s3beat started",
+      { version: VERSION, queues: opened.map((q) => q.sqs.url), waiting: failed.map((f) => f.name), output: this.#output.name, maxMessagesInFlight: s.maxMessagesInFlight },
+      failed.length === 0 ? "s3beat started" : `s3beat started on ${opened.length} of ${s.sqsQueues.length} queues; retrying the others`,
     );
-    const slots = new Slots(this.#work);
-    for (const q of queues) {
-      this.#pollers.push(
-        pollQueue(
-          {
-            queueName: q.ctx.name,
-            receiver: q.receiver,
-            work: this.#work,
-            slots,
-            waitTimeSeconds: s.waitTimeSeconds,
-            receiveVisibilitySeconds: receiveVisibilitySeconds(s.visibilityTimeoutSeconds),
-            handle: (msg) => handleMessage(msg, q.ctx, deps, this.#working.signal),
-            release: async (msg) => {
-              try {
-                await q.sqs.changeVisibility(msg.receiptHandle, 0);
-                q.ctx.metrics.released(msg.messageId);
-              } catch (err) {
-                q.ctx.metrics.releaseFailed();
-                this.#log.warn(
-                  { queue: q.ctx.name, messageId: msg.messageId, ...errorFields(err) },
-                  `could not release a message received during shutdown (${describeCause(err)}); it reappears after its visibility timeout`,
-                );
-              }
-            },
-            log: this.#log,
-            observer: {
-              received: (messages, seconds) => {
-                const now = Date.now();
-                const oldest = messages.reduce<number | undefined>((m, x) => (x.sentAtMs === undefined ? m : Math.max(m ?? 0, (now - x.sentAtMs) / 1000)), undefined);
-                if (messages.length > 0) q.ctx.metrics.received(messages.length, oldest);
-                q.ctx.metrics.receiveDuration(seconds);
-                this.health.set(`queue ${q.ctx.name}`, true);
-              },
-              failed: (reason, seconds) => {
-                q.ctx.metrics.receiveError();
-                q.ctx.metrics.receiveDuration(seconds);
-                this.health.set(`queue ${q.ctx.name}`, false, reason);
-              },
-            },
-            loopHealth: this.health.loop(q.ctx.name),
-          },
-          this.#receiving.signal,
-          this.#receiveAbort.signal,
-        ),
-      );
-    }
+    for (const q of opened) this.#poll(q);
+    for (const f of failed) this.#pollers.push(this.#retryQueue(f));
     this.#startMetrics();
     if (!s.heartbeatDisabled) {
       this.#heartbeats = new HeartbeatScheduler(this.#output, { version: VERSION, identifier: s.beatIdentifier, intervalSeconds: s.heartbeatIntervalSeconds, log: this.#log });
       this.#heartbeats.start();
     }
+  }
+
+  #deps: MessageHandlerDeps | undefined;
+  #slotsCache: Slots | undefined;
+  get #slots(): Slots {
+    return (this.#slotsCache ??= new Slots(this.#work));
+  }
+
+  /** Resolves one queue's URL with its credentials; a failure comes back explained, not thrown. */
+  async #openQueue(index: number, entry: string): Promise<OpenedQueue | QueueFailure> {
+    const s = this.#settings.s3beat;
+    const ref = parseQueueEntry(entry, s.region);
+    const name = queueDisplayName(ref);
+    const access = this.#access.forQueue(index, ref.region);
+    let url: string;
+    try {
+      url = ref.kind === "url" ? ref.url : await resolveQueueUrl(access.sqs, ref.name, ref.region, access.caller, this.#receiving.signal);
+    } catch (err) {
+      const message = explainQueueProblem(err, {
+        entry,
+        region: ref.region,
+        endpoint: s.endpoints.sqs ?? `https://sqs.${ref.region}.amazonaws.com`,
+        principal: access.roleArn ? `role ${access.roleArn}` : s.awsFlag ? "the AWS default credential chain" : "the base IAM user's keys",
+        checkCommand: this.#opts.checkCommand ?? "s3beat check",
+      });
+      this.health.set(`queue ${name}`, false, message);
+      return { index, entry, name, error: err, message };
+    }
+    this.health.set(`queue ${name}`, true);
+    const sqs = new SqsQueue(access.sqs, url, ref.region, access.caller);
+    const objects = new S3ObjectGetter(access.s3For, access.caller);
+    const receiver = this.#opts.wrapReceiver?.(sqs, name) ?? sqs;
+    this.#backlogs.push({ name, reader: new BacklogReader(access.sqs, access.caller, url, ref.region) });
+    this.#queueNames.push(name);
+    return { sqs, receiver, ctx: { name, region: ref.region, settler: sqs, deleter: new DeleteBatcher(sqs), objects, metrics: this.metrics.forQueue(name) } };
+  }
+
+  /** Tries a queue that could not be used again, with backoff (1 s doubling to 60 s), until it opens or the daemon stops. */
+  async #retryQueue(first: QueueFailure): Promise<void> {
+    let delayMs = 1000;
+    let attempt = 1;
+    while (!this.#receiving.signal.aborted) {
+      await sleep(delayMs, this.#receiving.signal);
+      if (this.#receiving.signal.aborted) return;
+      attempt++;
+      const a = await this.#openQueue(first.index, first.entry);
+      if (!("error" in a)) {
+        this.#log.info({ queue: a.ctx.name, attempt }, `queue ${a.ctx.name} can be used now (attempt ${attempt}); polling it`);
+        if (!this.#receiving.signal.aborted) this.#poll(a);
+        return;
+      }
+      delayMs = Math.min(delayMs * 2, 60_000);
+      this.#log.error({ queue: a.name, attempt, retryInMs: delayMs, ...errorFields(a.error) }, `${a.message} (attempt ${attempt}; next in ${Math.round(delayMs / 1000)}s)`);
+    }
+  }
+
+  #poll(q: OpenedQueue): void {
+    const s = this.#settings.s3beat;
+    const deps = this.#deps!;
+    this.#pollers.push(
+      pollQueue(
+        {
+          queueName: q.ctx.name,
+          receiver: q.receiver,
+          work: this.#work,
+          slots: this.#slots,
+          waitTimeSeconds: s.waitTimeSeconds,
+          receiveVisibilitySeconds: receiveVisibilitySeconds(s.visibilityTimeoutSeconds),
+          handle: (msg) => handleMessage(msg, q.ctx, deps, this.#working.signal),
+          release: async (msg) => {
+            try {
+              await q.sqs.changeVisibility(msg.receiptHandle, 0);
+              q.ctx.metrics.released(msg.messageId);
+            } catch (err) {
+              q.ctx.metrics.releaseFailed();
+              this.#log.warn(
+                { queue: q.ctx.name, messageId: msg.messageId, ...errorFields(err) },
+                `could not release a message received during shutdown (${describeCause(err)}); it reappears after its visibility timeout`,
+              );
+            }
+          },
+          log: this.#log,
+          observer: {
+            received: (messages, seconds) => {
+              const now = Date.now();
+              const oldest = messages.reduce<number | undefined>((m, x) => (x.sentAtMs === undefined ? m : Math.max(m ?? 0, (now - x.sentAtMs) / 1000)), undefined);
+              if (messages.length > 0) q.ctx.metrics.received(messages.length, oldest);
+              q.ctx.metrics.receiveDuration(seconds);
+              this.health.set(`queue ${q.ctx.name}`, true);
+            },
+            failed: (reason, seconds) => {
+              q.ctx.metrics.receiveError();
+              q.ctx.metrics.receiveDuration(seconds);
+              this.health.set(`queue ${q.ctx.name}`, false, reason);
+            },
+          },
+          loopHealth: this.health.loop(q.ctx.name),
+        },
+        this.#receiving.signal,
+        this.#receiveAbort.signal,
+      ),
+    );
   }
 
   /** Messages being worked on or waiting for a worker. */

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { AssumeRoleError, AwsAuthError, errorCode, explainServiceAuthError, isTokenError, type CallContext } from "./authErrors.ts";
+import { AssumeRoleError, AwsAuthError, AwsServiceError, errorCode, explainServiceError, isTokenError, type CallContext } from "./authErrors.ts";
 import type { RoleCredentialProvider } from "./roleCredentials.ts";
 
 /** Runs one AWS call with the auth policy of DESIGN §5. */
@@ -9,7 +9,8 @@ export type AwsCaller = <T>(ctx: CallContext, call: () => Promise<T>) => Promise
  * The auth policy for one set of credentials: an expired/invalid-token answer to temporary
  * credentials forces a refresh (shared by every client of the role) and exactly one retry, unless
  * disableAuthRetry. Auth failures come out as AwsAuthError/AssumeRoleError whose messages name
- * the action, the resource and the fix; other errors pass through untouched.
+ * the action, the resource and the fix; a missing bucket or queue and an answer that was not AWS's
+ * XML/JSON come out as AwsServiceError; other errors pass through untouched.
  */
 export function awsCaller(opts: { provider?: RoleCredentialProvider; disableAuthRetry: boolean; log: Logger }): AwsCaller {
   return async <T>(ctx: CallContext, call: () => Promise<T>): Promise<T> => {
@@ -30,11 +31,11 @@ export function awsCaller(opts: { provider?: RoleCredentialProvider; disableAuth
 }
 
 function explain(err: unknown, ctx: CallContext): unknown {
-  if (err instanceof AssumeRoleError || err instanceof AwsAuthError) return err;
+  if (err instanceof AssumeRoleError || err instanceof AwsAuthError || err instanceof AwsServiceError) return err;
   // The SDK may wrap a failure of the credential provider; surface the explained one.
   const cause = (err as { cause?: unknown })?.cause;
   if (cause instanceof AssumeRoleError) return cause;
-  const code = errorCode(err);
-  const message = explainServiceAuthError(code, ctx);
-  return message ? new AwsAuthError(message, code, err) : err;
+  const explained = explainServiceError(err, ctx);
+  if (!explained) return err;
+  return explained.auth ? new AwsAuthError(explained.message, explained.code, err) : new AwsServiceError(explained.message, explained.code, err);
 }

@@ -1,6 +1,6 @@
 import { createLogger } from "../logging/logger.ts";
 import { registerSecret, scrubSecrets } from "../logging/redact.ts";
-import { formatStep } from "../check/report.ts";
+import { formatStep, summaryLine } from "../check/report.ts";
 import { verifyAccess } from "../check/verifier.ts";
 import { EXIT } from "./exit.ts";
 import { loadOrReport } from "./loadConfig.ts";
@@ -13,7 +13,12 @@ export async function checkCommand(configPath: string, opts: { bucket: string[];
   // Logs (role refreshes) are for the daemon; check reports through its own lines.
   const log = createLogger({ level: "warn", format: loaded.settings.logging.format });
   process.stdout.write(`s3beat check: ${configPath}\n`);
-  const ok = await verifyAccess(loaded.settings.s3beat, { buckets: opts.bucket, write: opts.write }, log, (r) => process.stdout.write(`${scrubSecrets(formatStep(r))}\n`));
-  process.stdout.write(ok ? "all checks passed\n" : "some checks FAILED: see the fix on each FAILED line\n");
+  const counts = { failed: 0, skipped: 0 };
+  const ok = await verifyAccess(loaded.settings.s3beat, { buckets: opts.bucket, write: opts.write }, log, (r) => {
+    if (r.status === "FAILED") counts.failed++;
+    if (r.status === "skipped") counts.skipped++;
+    process.stdout.write(`${scrubSecrets(formatStep(r))}\n`);
+  });
+  process.stdout.write(`${summaryLine(counts)}\n`);
   return ok ? EXIT.ok : EXIT.failure;
 }

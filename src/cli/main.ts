@@ -61,9 +61,14 @@ program
   .description("bring the config file up to the current schema, keeping comments and layout (the original is backed up)")
   .addOption(configOption())
   .option("--dry-run", "print the change as a unified diff and write nothing", false)
-  .action(async (opts: { config: string; dryRun: boolean }) => {
+  .option(
+    "--secrets-from-env",
+    "replace LogRhythm-encrypted accessKeyID/secretAccessKey values (N||…) with ${S3BEAT_ACCESS_KEY_ID}/${S3BEAT_SECRET_ACCESS_KEY}; then set those variables to the plain keys",
+    false,
+  )
+  .action(async (opts: { config: string; dryRun: boolean; secretsFromEnv: boolean }) => {
     const { migrateConfigCommand } = await import("./migrate.ts");
-    process.exitCode = await migrateConfigCommand(opts.config, { dryRun: opts.dryRun });
+    process.exitCode = await migrateConfigCommand(opts.config, { dryRun: opts.dryRun, secretsFromEnv: opts.secretsFromEnv });
   });
 
 program
@@ -77,8 +82,9 @@ program
 program
   .command("version")
   .description("print version, Node.js version and build")
-  .action(() => {
-    process.stdout.write(`s3beat ${VERSION} (node ${process.version}, ${process.platform}/${process.arch})\n`);
+  .action(async () => {
+    const { buildInfo } = await import("../version.ts");
+    process.stdout.write(`s3beat ${VERSION} (node ${process.version}, ${process.platform}/${process.arch}, build: ${buildInfo()})\n`);
   });
 
 try {

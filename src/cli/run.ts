@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "../logging/logger.ts";
 import { registerSecret } from "../logging/redact.ts";
 import { EXIT } from "./exit.ts";
 import { loadOrReport } from "./loadConfig.ts";
+import { commandLine } from "../setup/nextSteps.ts";
 
 export async function runCommand(configPath: string): Promise<number> {
   // First run on a terminal: ask the setup questions. Without one, loadOrReport explains (exit 2).
@@ -22,10 +23,10 @@ export async function runCommand(configPath: string): Promise<number> {
     // It runs: the new settings take their defaults in memory. The file itself is left alone.
     log.warn(
       { configVersion: loaded.configVersion, currentVersion: CURRENT_CONFIG_VERSION },
-      `config: ${configPath} is at version ${loaded.configVersion}, current is ${CURRENT_CONFIG_VERSION}: run s3beat migrate-config -c ${configPath} (defaults apply until then)`,
+      `config: ${configPath} is at version ${loaded.configVersion}, current is ${CURRENT_CONFIG_VERSION}: run ${commandLine(["migrate-config", "-c", configPath])} (defaults apply until then)`,
     );
   }
-  return runDaemon(new Daemon(loaded.settings, { log, configVersion: loaded.configVersion }), log);
+  return runDaemon(new Daemon(loaded.settings, { log, configVersion: loaded.configVersion, checkCommand: commandLine(["check", "-c", configPath]) }), log);
 }
 
 /**

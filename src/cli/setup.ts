@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { ConfigError, formatProblem, loadConfigText } from "../config/load.ts";
 import { registerSecret } from "../logging/redact.ts";
 import { askOnTerminal, askQuestions, confirmOverwrite } from "../setup/interactive.ts";
+import { commandLine, exportAdvice, unsetVariablesOf } from "../setup/nextSteps.ts";
 import { collectAnswers } from "../setup/nonInteractive.ts";
 import { renderConfig } from "../setup/render.ts";
 import type { Answers } from "../setup/spec.ts";
@@ -46,8 +47,8 @@ export async function setupCommand(opts: SetupOptions): Promise<number> {
   if (!isTerminal()) {
     printError(
       "s3beat setup: the questions need a terminal, and stdin/stdout are not one.\n" +
-        `In a script or container use: s3beat setup -c ${opts.config} --non-interactive --set sqsQueues=NAME:REGION [--set key=value]…\n` +
-        "(s3beat setup --help lists the keys and their S3BEAT_SETUP_* environment variables)",
+        `In a script or container use: ${commandLine(["setup", "-c", opts.config, "--non-interactive"])} --set sqsQueues=NAME:REGION [--set key=value]…\n` +
+        `(${commandLine(["setup", "--help"])} lists the keys and their S3BEAT_SETUP_* environment variables)`,
     );
     return EXIT.usage;
   }
@@ -95,6 +96,17 @@ async function nonInteractiveSetup(opts: SetupOptions): Promise<number> {
 // Stand-ins for the variables the file may reference, to check the rendered text loads.
 const PLACEHOLDER_ENV = { S3BEAT_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", S3BEAT_SECRET_ACCESS_KEY: "placeholder-secret-for-validation" };
 
+/**
+ * The export lines still needed before `run` starts (the file's `${VAR}`s not set here), then the
+ * commands to check the file, the AWS access, and to run, spelt the way s3beat was started.
+ */
+export function closingSteps(path: string, unset: readonly string[]): string {
+  const commands = ["validate", "check", "run"].map((c) => commandLine([c, "-c", path]));
+  if (unset.length === 0) return ["Next:", ...commands.map((c) => `  ${c}`)].join("\n");
+  const names = unset.length === 1 ? unset[0]! : `${unset.slice(0, -1).join(", ")} and ${unset.at(-1)!}`;
+  return `${path} reads ${names} from the environment, not set here.\n${exportAdvice(unset, commands)}`;
+}
+
 /** Renders, checks that the text loads, writes it (mode 0600) and says what comes next. */
 async function finish(path: string, answers: Answers, overwrite: boolean, out: Out): Promise<number> {
   registerSecret(answers.secretAccessKey); // scrubbed from anything printed from here on
@@ -115,15 +127,7 @@ async function finish(path: string, answers: Answers, overwrite: boolean, out: O
     return EXIT.failure;
   }
   out.say(`Wrote ${path} (mode 0600).`);
-  const fromEnv = answers.awsFlag
-    ? []
-    : [
-        ...(answers.accessKeyID === "" ? ["S3BEAT_ACCESS_KEY_ID"] : []),
-        ...(answers.secretAccessKey === "" ? ["S3BEAT_SECRET_ACCESS_KEY"] : []),
-      ];
-  if (fromEnv.length > 0) {
-    out.say(`It reads ${fromEnv.join(" and ")} from the environment: set ${fromEnv.length > 1 ? "them" : "it"} before starting s3beat.`);
-  }
-  if (out.next) out.say(`Next: s3beat validate -c ${path}, s3beat check -c ${path}, then s3beat run -c ${path}`);
+  // In `run`, the load that follows reports unset variables itself, with the same export lines.
+  if (out.next) out.say(closingSteps(path, unsetVariablesOf(text, path, process.env)));
   return EXIT.ok;
 }

@@ -3,10 +3,12 @@
  * keys can be merged with their nested form and every problem, schema ones included, carries the
  * line and column of the key it is about. All problems are collected and thrown together.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Document, Node, Scalar, YAMLMap } from "yaml";
 import { expandEnv } from "./env.ts";
+import { notUsedKey, notUsedMessage, UNKNOWN_KEY_MESSAGE } from "./knownKeys.ts";
+import { exposedSecretsMessage, literalSecrets } from "./permissions.ts";
 // The schema version a fully migrated file has: `run` warns when a file is older (s3beat migrate-config).
 export { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
 import { pathToString, validateConfig } from "./schema.ts";
@@ -20,6 +22,8 @@ export interface ConfigProblem {
   line?: number;
   column?: number;
   message: string;
+  /** Set when the problem is an unset `${VAR}` (no default): the variable's name. */
+  variable?: string;
 }
 
 export interface LoadedConfig {
@@ -68,10 +72,17 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
         : `cannot read the config file: ${(e as Error).message}`;
     throw new ConfigError([{ path: "", message }], path);
   }
-  return loadConfigText(text, path, env);
+  // The mode of the file itself (through a symlink): a literal secret in it must not be readable by others.
+  const fileMode = await stat(path).then((s) => s.mode, () => undefined);
+  return loadConfigText(text, path, env, { fileMode });
 }
 
-export function loadConfigText(text: string, sourceName: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export interface LoadOptions {
+  /** The file's mode, when it was read from a file: warns when it exposes a secret written in it. */
+  fileMode?: number;
+}
+
+export function loadConfigText(text: string, sourceName: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadedConfig {
   const lineCounter = new LineCounter();
   // uniqueKeys off: duplicates are detected by the walker, which also sees dotted/nested duplicates.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
@@ -98,7 +109,7 @@ export function loadConfigText(text: string, sourceName: string, env: NodeJS.Pro
   }
 
   const tree = buildTree(doc, contents, at, env);
-  const validation = validateConfig(withEnvironmentDefaults(tree.root, env));
+  const validation = validateConfig(withEnvironmentDefaults(tree.root, env), env, sourceName);
   const place = (i: SchemaIssue): ConfigProblem => ({ ...i, ...tree.positionOf(i.path) });
   const isUnder = (path: string, roots: string[]) =>
     roots.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
@@ -114,8 +125,13 @@ export function loadConfigText(text: string, sourceName: string, env: NodeJS.Pro
   ];
   const warnings = sortByLine([
     ...yamlProblems(doc.warnings),
-    ...validation.unknownKeys.map((path) => place({ path, message: "unknown key (kept, but s3beat ignores it; check the spelling)" })),
+    // libbeat's and LogRhythm's own keys are "not used", only the others may be misspelt (knownKeys.ts).
+    ...validation.unknownKeys.map((path) => {
+      const known = notUsedKey(path);
+      return place({ path, message: known ? notUsedMessage(known) : UNKNOWN_KEY_MESSAGE });
+    }),
     ...validation.warnings.map(place),
+    ...exposedSecrets(contents, options.fileMode, sourceName, at),
   ]);
   if (problems.length > 0 || validation.settings === undefined) {
     throw new ConfigError(sortByLine(problems), sourceName, warnings);
@@ -124,6 +140,14 @@ export function loadConfigText(text: string, sourceName: string, env: NodeJS.Pro
   const { accessKeyId, secretAccessKey } = validation.settings.s3beat;
   const secrets = [accessKeyId, secretAccessKey].filter((s): s is string => s !== undefined && s !== "");
   return { settings: validation.settings, warnings, secrets, configVersion: validation.configVersion ?? 0 };
+}
+
+/** The warning for a file whose mode lets other users read the secrets written in it (none or one). */
+function exposedSecrets(top: YAMLMap, mode: number | undefined, sourceName: string, at: (offset: number) => Position): ConfigProblem[] {
+  if (mode === undefined) return [];
+  const secrets = literalSecrets(top);
+  const message = exposedSecretsMessage(secrets, mode, sourceName);
+  return message === undefined ? [] : [{ path: secrets[0]!.path, ...at(secrets[0]!.offset), message }];
 }
 
 const YAML_MESSAGES: Partial<Record<string, string>> = {
@@ -181,7 +205,7 @@ function buildTree(doc: Document, top: YAMLMap, at: (offset: number) => Position
     const x = expandEnv(v, env);
     const p = pathToString(path);
     for (const name of x.missing) {
-      envProblems.push({ path: p, ...posOf(node), message: `environment variable ${name} is not set (set it, or give a default: \${${name}:default})` });
+      envProblems.push({ path: p, ...posOf(node), variable: name, message: `environment variable ${name} is not set (set it, or give a default: \${${name}:default})` });
     }
     for (const message of x.malformed) envProblems.push({ path: p, ...posOf(node), message });
     return x.value;

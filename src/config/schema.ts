@@ -5,7 +5,9 @@
  * already expanded); output is `Settings` or every problem found, each located by its key path.
  */
 import { z } from "zod";
+import { BEAT_IDENTIFIER_RE, fullyQualifiedBeatName } from "../heartbeat/heartbeat.ts";
 import type { FileSelector, LogstashHost, LogstashOutputSettings, OutputSettings, Settings } from "./settings.ts";
+import { SECRET_VARIABLES, shellWord } from "./permissions.ts";
 import { formatByteSize, formatDuration, parseByteSize, parseDurationSeconds } from "./units.ts";
 
 /** A finding located by key path (`s3beat.sqsQueues[1]`); load.ts adds the YAML line. */
@@ -277,8 +279,16 @@ const s3beatShape = {
   heartbeatdisabled: flag().default(false),
   /** Time between heartbeat events. Duration or seconds, default 60, 1s–1h. */
   heartbeatinterval: duration(1, H).default(60),
-  /** The beat's identity on events and heartbeats. Default: $FullyQualifiedBeatName, else `s3beat`. */
-  beatIdentifier: optionalText,
+  /**
+   * The beat's identifier: the beat is named `s3beat_<beatIdentifier>` on events and heartbeats
+   * (unless $FullyQualifiedBeatName is set, which is used as given). 1–12 letters, digits, `_`, `-`.
+   * `""` (default): the name is `s3beat`.
+   */
+  beatIdentifier: z
+    .union([z.string(), z.number().int().nonnegative()], { error: "expected a string" })
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? undefined : String(v)))
+    .refine((v) => v === undefined || BEAT_IDENTIFIER_RE.test(v), "must be 1–12 characters of letters, digits, _ and - (the beat is named s3beat_<beatIdentifier>)"),
   /** Region for clients whose queue entry does not name one. Default `us-east-1`. */
   region: z
     .string({ error: "expected a region name like us-east-1" })
@@ -543,10 +553,19 @@ function without(raw: Rec, paths: PropertyKey[][]): Rec {
 }
 
 // Values in this shape come from tooling that encrypts secrets in place (`2||base64…`).
-const ENCRYPTED_RE = /^\d+\|\|/;
+export const ENCRYPTED_SECRET_RE = /^\d+\|\|/;
+
+/** What to do about an encrypted `name` in `file`: the variable to use, the command that writes it, the value to set. */
+export function encryptedSecretAdvice(name: "accessKeyID" | "secretAccessKey", file = "FILE"): string {
+  const variable = SECRET_VARIABLES[name];
+  return (
+    `supply the plain value through an environment variable instead: write ${name}: \${${variable}} ` +
+    `(s3beat migrate-config -c ${shellWord(file)} --secrets-from-env does it) and set ${variable} to the plain ${name === "accessKeyID" ? "access key ID" : "secret access key"}`
+  );
+}
 
 /** Rules spanning several keys. They read the raw values so they run even when other keys are invalid. */
-function crossChecks(raw: Rec): { errors: SchemaIssue[]; warnings: SchemaIssue[] } {
+function crossChecks(raw: Rec, sourceName?: string): { errors: SchemaIssue[]; warnings: SchemaIssue[] } {
   const errors: SchemaIssue[] = [];
   const warnings: SchemaIssue[] = [];
   const s = rec(raw.s3beat);
@@ -558,13 +577,8 @@ function crossChecks(raw: Rec): { errors: SchemaIssue[]; warnings: SchemaIssue[]
   const id = given("accessKeyID");
   const key = given("secretAccessKey");
   for (const [name, v] of [["accessKeyID", id], ["secretAccessKey", key]] as const) {
-    if (v !== undefined && ENCRYPTED_RE.test(v)) {
-      errors.push({
-        path: `s3beat.${name}`,
-        message:
-          "looks encrypted by LogRhythm tooling, which s3beat cannot decrypt: supply the plain value through an " +
-          `environment variable instead, e.g. ${name}: \${S3BEAT_${name === "accessKeyID" ? "ACCESS_KEY_ID" : "SECRET_ACCESS_KEY"}}`,
-      });
+    if (v !== undefined && ENCRYPTED_SECRET_RE.test(v)) {
+      errors.push({ path: `s3beat.${name}`, message: `looks encrypted by LogRhythm tooling, which s3beat cannot decrypt: ${encryptedSecretAdvice(name, sourceName)}` });
     }
   }
   const awsFlag = peek(s3beatShape.awsFlag, s.awsFlag);
@@ -786,7 +800,7 @@ function toSelector(sel: SelectorYaml, top: ConfigYaml["s3beat"]): FileSelector 
   });
 }
 
-export function toSettings(c: ConfigYaml): Settings {
+export function toSettings(c: ConfigYaml, env: NodeJS.ProcessEnv = process.env): Settings {
   const s = c.s3beat;
   const m = s.multiline;
   return {
@@ -797,7 +811,7 @@ export function toSettings(c: ConfigYaml): Settings {
       secretAccessKey: s.secretAccessKey || undefined,
       heartbeatDisabled: s.heartbeatdisabled,
       heartbeatIntervalSeconds: s.heartbeatinterval,
-      beatIdentifier: s.beatIdentifier ?? (process.env.FullyQualifiedBeatName || "s3beat"),
+      beatIdentifier: fullyQualifiedBeatName(s.beatIdentifier, env),
       assumeRoleFlag: s.assumeRoleFlag,
       roleArns: s.roleArn,
       sessionDurationSeconds: s.sessionDuration,
@@ -875,7 +889,7 @@ function renameLegacy(raw: Rec): Renamed {
 }
 
 /** Validates the plain config object: every error and warning at once, and `settings` when valid. */
-export function validateConfig(input: Rec): Validation {
+export function validateConfig(input: Rec, env: NodeJS.ProcessEnv = process.env, sourceName?: string): Validation {
   const legacy = renameLegacy(dropNulls(input));
   const raw = legacy.raw;
   const first = configSchema.safeParse(raw);
@@ -887,7 +901,7 @@ export function validateConfig(input: Rec): Validation {
   }
   // Unknown keys fail a strict parse but are only warnings: parse again without them.
   const known = without(raw, unknown);
-  const cross = crossChecks(known);
+  const cross = crossChecks(known, sourceName);
   errors.push(...cross.errors.map(legacy.back));
   const warnings = [...legacy.warnings, ...cross.warnings.map(legacy.back)];
   const result = { errors, warnings, unknownKeys: unknown.map(pathToString) };
@@ -897,5 +911,5 @@ export function validateConfig(input: Rec): Validation {
     // Not expected: the first pass reported everything but unknown keys. Surface it rather than hide it.
     return { ...result, errors: second.error.issues.map((i) => ({ path: pathToString(i.path), message: i.message })) };
   }
-  return { ...result, settings: toSettings(second.data), configVersion: second.data.configVersion ?? 0 };
+  return { ...result, settings: toSettings(second.data, env), configVersion: second.data.configVersion ?? 0 };
 }

@@ -60,7 +60,11 @@ export interface S3BeatSettings extends DecoderSettings {
   heartbeatDisabled: boolean;
   /** YAML `heartbeatinterval` (default 60, seconds or a duration): time between heartbeat events. */
   heartbeatIntervalSeconds: number;
-  /** YAML `beatIdentifier` (default: the FullyQualifiedBeatName environment variable, else `s3beat`): the beat's identity on every event and heartbeat. */
+  /**
+   * The fully qualified beat name on every event and heartbeat (not the YAML value alone): the
+   * FullyQualifiedBeatName environment variable as given when set, else `s3beat_<YAML beatIdentifier>`
+   * when that is set, else `s3beat`.
+   */
   beatIdentifier: string;
   /** YAML `region` (default `us-east-1`): region used when a queue URL does not name one. */
   region: string;

@@ -17,6 +17,7 @@ export class HeartbeatScheduler {
   #pending: Promise<void> | undefined;
   sent = 0;
 
+  /** `opts.identifier`: the fully qualified beat name (Settings.s3beat.beatIdentifier). */
   constructor(output: Output, opts: { version: string; identifier: string; intervalSeconds: number; log: Logger }) {
     this.#output = output;
     this.#log = opts.log;

@@ -3,7 +3,7 @@
  * their neighbours (same indentation, inline comments in the same column).
  */
 import type { Pair, Scalar } from "yaml";
-import { indentBefore, insertLines, lineStart, nextLineStart } from "./text.ts";
+import { indentBefore, insertLines, lineStart, nextLineStart, positionOf } from "./text.ts";
 import type { TextEdit } from "./types.ts";
 
 /** The text a migration edits, with the start offset of every comment in it (see `commentOffsets`). */
@@ -95,4 +95,61 @@ export function renameKey(ctx: EditContext, pair: KeyPair, from: string, to: str
     }
   }
   return edits;
+}
+
+/** A remark that calls the key names old, which stops being true once they are renamed. */
+const OLD_NAMES_REMARK = /[ \t]*\((?:the )?(?:older|old|legacy|previous|LogRhythm(?:'s)?)(?: LogRhythm)?(?: key)? names?\)/gi;
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Comments that would name keys the file no longer has: on the key line of each renamed pair and on
+ * the comment lines right above it (up to a blank or any other line), every `from` name (a whole
+ * word) becomes its `to`, and a remark like "(older key names)" is dropped. One edit and one change
+ * line per comment that changes; the key line's comment keeps its column (only its text changes).
+ */
+export function renameInComments(
+  ctx: EditContext,
+  pairs: readonly KeyPair[],
+  renames: readonly { from: string; to: string }[],
+): { edits: TextEdit[]; changes: string[] } {
+  const { text } = ctx;
+  const seen = new Set<number>();
+  const found: number[] = [];
+  for (const pair of pairs) {
+    const start = keyStart(pair);
+    const inline = inlineComment(ctx, start);
+    if (inline !== undefined) found.push(inline);
+    for (let line = lineStart(text, start); line > 0; ) {
+      const above = lineStart(text, line - 1);
+      const comment = ctx.comments.find((c) => c >= above && c < line && text.slice(above, c).trim() === "");
+      if (comment === undefined) break;
+      found.push(comment);
+      line = above;
+    }
+  }
+  const edits: TextEdit[] = [];
+  const changes: { offset: number; line: string }[] = [];
+  for (const offset of found) {
+    if (seen.has(offset)) continue;
+    seen.add(offset);
+    const end = offset + /^[^\r\n]*/.exec(text.slice(offset))![0].length;
+    const before = text.slice(offset, end);
+    const what: string[] = [];
+    let after = before;
+    for (const { from, to } of renames) {
+      const re = new RegExp(`\\b${escapeRegExp(from)}\\b`, "g");
+      if (re.test(after)) {
+        after = after.replace(re, to);
+        what.push(`${from} → ${to}`);
+      }
+    }
+    const remarks = after.match(OLD_NAMES_REMARK) ?? [];
+    after = after.replace(OLD_NAMES_REMARK, "");
+    what.push(...remarks.map((r) => `dropped "${r.trim()}"`));
+    if (what.length === 0) continue;
+    edits.push({ start: offset, end, text: after });
+    changes.push({ offset, line: `updated the comment on line ${positionOf(text, offset).line}: ${what.join(", ")}` });
+  }
+  return { edits, changes: changes.toSorted((a, b) => a.offset - b.offset).map((c) => c.line) };
 }

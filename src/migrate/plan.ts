@@ -3,6 +3,7 @@
  * run and the tests all see exactly the same result. Writing it out is files.ts's job.
  */
 import { MIGRATIONS } from "../../migrations/index.ts";
+import { encryptedKeys, findEncryptedSecrets, replaceEncryptedSecrets, type EncryptedKey } from "./secrets.ts";
 import { parseSource, type ParsedSource } from "./source.ts";
 import { applyEdits } from "./text.ts";
 import type { Migration, MigrationProblem } from "./types.ts";
@@ -18,10 +19,29 @@ export interface AppliedStep {
 export type MigrationPlan =
   /** The file cannot be migrated as it is: not YAML, not a mapping, a bad or too new configVersion. */
   | { status: "refused"; problems: MigrationProblem[] }
-  /** Nothing pending. */
-  | { status: "current"; version: number }
-  /** `text` is the migrated file. With `problems`, a migration would not decide something: write nothing. */
-  | { status: "pending"; from: number; to: number; text: string; steps: AppliedStep[]; problems: MigrationProblem[]; stamp: string };
+  /** Nothing pending. `encrypted`: credentials s3beat cannot decrypt (only when there are some). */
+  | { status: "current"; version: number; encrypted?: EncryptedKey[] }
+  /**
+   * `text` is the migrated file. With `problems`, a migration would not decide something: write nothing.
+   * `secrets`: what --secrets-from-env replaced; `encrypted`: the encrypted credentials left in `text`.
+   * `stamp` is absent when no migration is pending (only secrets replaced: `from` = `to`).
+   */
+  | {
+      status: "pending";
+      from: number;
+      to: number;
+      text: string;
+      steps: AppliedStep[];
+      secrets: EncryptedKey[];
+      encrypted: EncryptedKey[];
+      problems: MigrationProblem[];
+      stamp?: string;
+    };
+
+export interface PlanOptions {
+  /** Replace LogRhythm-encrypted accessKeyID/secretAccessKey values with `${S3BEAT_ACCESS_KEY_ID}`/`${S3BEAT_SECRET_ACCESS_KEY}`. */
+  secretsFromEnv?: boolean;
+}
 
 /** Throws unless versions run 1, 2, 3… in order: a gap or a swap would skip or repeat a migration. */
 export function checkMigrationList(migrations: readonly Migration[]): void {
@@ -38,7 +58,7 @@ function reparse(text: string, after: string): ParsedSource {
 }
 
 /** What migrate-config would do to `text`. Pure. */
-export function planMigration(text: string, migrations: readonly Migration[] = MIGRATIONS): MigrationPlan {
+export function planMigration(text: string, migrations: readonly Migration[] = MIGRATIONS, options: PlanOptions = {}): MigrationPlan {
   checkMigrationList(migrations);
   const parsed = parseSource(text);
   if (!parsed.ok) return { status: "refused", problems: parsed.problems };
@@ -51,9 +71,14 @@ export function planMigration(text: string, migrations: readonly Migration[] = M
     return { status: "refused", problems: [{ path: "configVersion", line: read.line, column: read.column, message }] };
   }
   const pending = migrations.filter((m) => m.version > from);
-  if (pending.length === 0) return { status: "current", version: from };
 
   let source = parsed.source;
+  const encrypted = findEncryptedSecrets(source);
+  // Not a versioned migration: an option, so a file already at the current version can have it too.
+  const replaced = options.secretsFromEnv ? encrypted : [];
+  if (pending.length === 0 && replaced.length === 0) return { status: "current", version: from, ...(encrypted.length > 0 && { encrypted: encryptedKeys(encrypted) }) };
+  if (replaced.length > 0) source = reparse(applyEdits(source.text, replaceEncryptedSecrets(source, replaced)), "--secrets-from-env");
+
   const steps: AppliedStep[] = [];
   const problems: MigrationProblem[] = [];
   for (const m of pending) {
@@ -62,8 +87,11 @@ export function planMigration(text: string, migrations: readonly Migration[] = M
     problems.push(...result.problems);
     source = reparse(applyEdits(source.text, result.edits), `migration ${m.version}`);
   }
-  const to = pending.at(-1)!.version;
+  const base = { status: "pending" as const, from, steps, secrets: encryptedKeys(replaced), problems };
+  const to = pending.at(-1)?.version;
+  // Lines of what is left encrypted are those of the new file: the one the user opens next.
+  if (to === undefined) return { ...base, to: from, text: source.text, encrypted: encryptedKeys(findEncryptedSecrets(source)) };
   const migrated = reparse(applyEdits(source.text, [stampVersion(source, to)]), "the version stamp");
   const stamp = read.line === undefined ? `added configVersion: ${to} at the end of the file` : `configVersion: ${from} changed to ${to}`;
-  return { status: "pending", from, to, text: migrated.text, steps, problems, stamp };
+  return { ...base, to, text: migrated.text, encrypted: encryptedKeys(findEncryptedSecrets(migrated)), stamp };
 }

@@ -1,3 +1,5 @@
+import { describeUnparsable } from "../aws/authErrors.ts";
+
 /** Where a unit of work was: every error the pipeline logs says which queue, message, bucket and key. */
 export interface WorkContext {
   queue: string;
@@ -21,6 +23,9 @@ export function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     // SDK errors carry their code in name/Code; our own errors already say everything in the message.
     const sdk = (cause as { $metadata?: unknown }).$metadata !== undefined;
+    // An answer that was not AWS's XML/JSON: its HTTP status says more than the parser's complaint.
+    const unparsable = sdk ? describeUnparsable(cause) : undefined;
+    if (unparsable) return unparsable;
     const code = (cause as { Code?: string }).Code ?? (cause.name !== "Error" ? cause.name : undefined);
     return sdk && code && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
   }

@@ -10,7 +10,7 @@ export interface BeatEvent {
   aws: { s3: { bucket: { name: string; arn: string }; object: { key: string } } };
   cloud: { provider: "aws"; region: string };
   event: { id: string };
-  /** The beat's identity (beatIdentifier / $FullyQualifiedBeatName), as LogRhythm beats send it. */
+  /** The fully qualified beat name ($FullyQualifiedBeatName, else s3beat_<beatIdentifier>, else s3beat), as LogRhythm beats send it. */
   fullyqualifiedbeatname: string;
   error?: { message: string };
 }

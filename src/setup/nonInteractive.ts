@@ -4,7 +4,7 @@
  * every missing or invalid answer. Problems name keys and sources, never a value (it may be a secret).
  */
 import { complete, QUESTIONS } from "./questions.ts";
-import { applies, reasonInvalid, record, type AnswerKey, type Answers, type QuestionSpec } from "./spec.ts";
+import { applies, conditionText, failingCondition, reasonInvalid, record, type AnswerKey, type Answers, type QuestionSpec } from "./spec.ts";
 
 /** Prefix of the environment variables that answer the questions. */
 export const SETUP_ENV_PREFIX = "S3BEAT_SETUP_";
@@ -59,7 +59,8 @@ export function collectAnswers(sets: readonly string[], env: NodeJS.ProcessEnv, 
     const g = given.get(spec.key);
     const needed = applies(spec, answers);
     if (needed === false) {
-      if (g !== undefined) problems.push(`${spec.key}: only used when ${spec.when!.key} is ${String(spec.when!.is)} (from ${g.source})`);
+      const unmet = failingCondition(spec.when, answers)!;
+      if (g !== undefined) problems.push(`${spec.key}: only used when ${unmet.key} is ${String(unmet.is)} (from ${g.source})`);
       continue;
     }
     const text = g?.text ?? spec.default;
@@ -79,8 +80,8 @@ export function collectAnswers(sets: readonly string[], env: NodeJS.ProcessEnv, 
 export function answerKeysHelp(questions: readonly QuestionSpec[] = QUESTIONS): string {
   const rows = questions.map((q) => {
     const dflt = q.default === undefined ? (q.when ? "required when asked" : "required") : `default ${q.default === "" ? '""' : q.default}`;
-    const when = q.when ? `, only when ${q.when.key}=${String(q.when.is)}` : "";
-    return `  ${(q.key as AnswerKey).padEnd(16)} ${envName(q.key).padEnd(36)} ${dflt}${when}`;
+    const when = q.when ? `, only when ${conditionText(q.when)}` : "";
+    return `  ${(q.key as AnswerKey).padEnd(19)} ${envName(q.key).padEnd(34)} ${dflt}${when}`;
   });
   return (
     `Answers for --non-interactive (--set KEY=VALUE, or the environment variable; --set wins):\n${rows.join("\n")}\n` +

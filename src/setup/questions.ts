@@ -6,18 +6,14 @@
 import { checkQueue, checkRoleArn } from "../config/schema.ts";
 import { formatDuration, parseDurationSeconds } from "../config/units.ts";
 import { OUTPUT_CHOICES, OUTPUT_QUESTIONS, parseOutputKind } from "./outputs.ts";
+import { parseYesNo } from "./spec.ts";
 import type { Answers, QuestionSpec } from "./spec.ts";
 
 const MIN_SESSION = 15 * 60;
 const MAX_SESSION = 12 * 3600;
 
-/** y/yes/true or n/no/false, any case. */
-export function parseYesNo(text: string): boolean {
-  const t = text.trim().toLowerCase();
-  if (["y", "yes", "true"].includes(t)) return true;
-  if (["n", "no", "false"].includes(t)) return false;
-  throw new Error("answer y or n");
-}
+// Defined beside the types: the output questions (outputs.ts, imported here) use it as well.
+export { parseYesNo } from "./spec.ts";
 
 /** Comma-separated text → trimmed, non-empty entries. */
 function splitList(text: string): string[] {
@@ -186,6 +182,9 @@ const UNASKED = {
   sessionDuration: "1h",
   outputPath: "",
   outputHosts: [],
+  sslEnabled: false,
+  sslCa: "",
+  sslVerificationMode: "full",
 } satisfies Partial<Answers>;
 
 /** The full answer set from the answers of a finished flow; throws if a required answer is missing. */

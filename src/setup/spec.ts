@@ -39,6 +39,22 @@ export interface Choice {
 export interface Condition {
   key: AnswerKey;
   is: unknown;
+  /** Must hold as well, and is checked first: the condition of the question `key` itself (ssl CA → ssl y → logstash). */
+  and?: Condition;
+}
+
+/** `output=logstash and sslEnabled=true`, outermost first. */
+export function conditionText(c: Condition): string {
+  const own = `${c.key}=${String(c.is)}`;
+  return c.and ? `${conditionText(c.and)} and ${own}` : own;
+}
+
+/** The first condition of the chain (outermost first) that is false or unknown, or undefined when all hold. */
+export function failingCondition(c: Condition | undefined, answers: Partial<Answers>): Condition | undefined {
+  if (c === undefined) return undefined;
+  const outer = failingCondition(c.and, answers);
+  if (outer !== undefined) return outer;
+  return answers[c.key] === c.is ? undefined : c;
 }
 
 interface SpecOf<K extends AnswerKey> {
@@ -59,14 +75,22 @@ interface SpecOf<K extends AnswerKey> {
 /** One question of the flow. */
 export type QuestionSpec = { [K in AnswerKey]: SpecOf<K> }[AnswerKey];
 
+/** y/yes/true or n/no/false, any case. */
+export function parseYesNo(text: string): boolean {
+  const t = text.trim().toLowerCase();
+  if (["y", "yes", "true"].includes(t)) return true;
+  if (["n", "no", "false"].includes(t)) return false;
+  throw new Error("answer y or n");
+}
+
 /**
  * Whether `spec` is asked given the answers so far: true or false, or undefined when the answer its
  * condition depends on is itself missing or invalid (non-interactive runs report those first).
  */
 export function applies(spec: QuestionSpec, answers: Partial<Answers>): boolean | undefined {
-  if (spec.when === undefined) return true;
-  const dep = answers[spec.when.key];
-  return dep === undefined ? undefined : dep === spec.when.is;
+  const failing = failingCondition(spec.when, answers);
+  if (failing === undefined) return true;
+  return answers[failing.key] === undefined ? undefined : false;
 }
 
 /** The reason `text` is not a valid answer to `spec`, or undefined when it is. */

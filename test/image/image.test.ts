@@ -3,11 +3,11 @@
  * container runs on the host network against fauxqs and the project's lumberjack server, both on
  * 127.0.0.1. Not part of `npm test`: CI has no container engine.
  */
-import { chmod, copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
+import { GenericContainer, StartupCheckStrategy, Wait, getContainerRuntimeClient, type StartedTestContainer, type StartupStatus } from "testcontainers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3Notification } from "../../src/demo/notifications.ts";
 import { createBucket, createQueue, putObject, queueDepth, sendBodies, startTestAws, tempDir, waitFor, type TestAws } from "../support/aws.ts";
@@ -19,6 +19,14 @@ const SECRET = "image/Secret+Key0123456789abcdefghijklmn";
 const KEY_ID = "AKIAIMAGETEST0000001";
 const FIXTURE = new URL("../fixtures/migrate/logrhythm-legacy.in.yml", import.meta.url).pathname;
 
+/** Started once the command has exited, whatever its exit code (the tests check the code themselves). */
+class ExitedStartup extends StartupCheckStrategy {
+  override async checkStartupState(client: Parameters<StartupCheckStrategy["checkStartupState"]>[0], id: string): Promise<StartupStatus> {
+    const info = await client.getContainer(id).inspect();
+    return info.State.Running || !info.State.FinishedAt || info.State.FinishedAt.startsWith("0001-") ? "PENDING" : "SUCCESS";
+  }
+}
+
 /** Runs a one-shot command in the image; its exit code and output. */
 async function runOnce(command: string[], binds: { source: string; target: string; mode?: "ro" | "rw" }[] = [], env: Record<string, string> = {}) {
   const started = await new GenericContainer(IMAGE)
@@ -26,7 +34,7 @@ async function runOnce(command: string[], binds: { source: string; target: strin
     .withBindMounts(binds)
     .withEnvironment(env)
     .withNetworkMode("host")
-    .withWaitStrategy(Wait.forOneShotStartup())
+    .withWaitStrategy(new ExitedStartup())
     .withStartupTimeout(60_000)
     .start();
   const output = await logsOf(started);
@@ -201,14 +209,19 @@ describe(`the container image ${IMAGE}`, () => {
     const file = join(conf, "s3beat.yml");
     await copyFile(FIXTURE, file);
     await chmod(file, 0o640);
+    // As the README says: the mounted directory and file belong to the image's node user (uid 1000).
+    await chown(conf, 1000, 1000);
+    await chown(file, 1000, 1000);
     const original = await readFile(file, "utf8");
     const { code, output } = await runOnce(["migrate-config"], [{ source: conf, target: "/etc/s3beat", mode: "rw" }]);
+    if (code !== 0) console.log(output);
     expect(code).toBe(0);
     const migrated = await readFile(file, "utf8");
     expect(migrated).not.toBe(original);
     expect(migrated).toContain("roleArn:");
     expect(migrated).not.toContain("assumeRoleArn:");
     expect((await stat(file)).mode & 0o777).toBe(0o640);
-    expect(output).toMatch(/backup/i);
+    expect(output).toContain("the original is kept as /etc/s3beat/s3beat.yml.bak-v0");
+    expect(await readFile(join(conf, "s3beat.yml.bak-v0"), "utf8")).toBe(original);
   });
 });

@@ -244,7 +244,7 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
     {
       row: "AccessDenied on AssumeRole (wrong ExternalId)",
       change: (y: string) => y.replace(`externalId: ${EXTERNAL_ID}`, "externalId: not-the-right-one"),
-      want: /sts:AssumeRole on arn:aws:iam::111111111111:role\/reader-a failed \(AccessDenied\): the role's trust policy does not allow the base user, or its sts:ExternalId condition does not match.*Fix: check the role's trust policy principal .* and externalId/,
+      want: /sts:AssumeRole on arn:aws:iam::111111111111:role\/reader-a failed \(AccessDenied\): .*\(1\) the role ARN is mistyped or the role does not exist.*\(4\) the configured externalId does not match the sts:ExternalId condition.*Fix: .*check the role's trust policy principal .*externalId/,
     },
     {
       row: "InvalidClientTokenId (unknown base key)",
@@ -275,7 +275,7 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
     await daemon.stop("test done");
     transcript.push(String(err?.message));
     expect(err?.name).toBe("StartupError");
-    expect(err?.message).toMatch(/^cannot use queue "queue-a:us-east-1": /);
+    expect(err?.message).toMatch(/^no queue can be used \(1 of 1 failed\):\n- queue "queue-a:us-east-1" \(region us-east-1, endpoint http:\/\/127\.0\.0\.1:\d+, as role arn:aws:iam::111111111111:role\/reader-[ab]\) cannot be used: /);
     expect(err?.message).toMatch(want);
   });
 
@@ -327,8 +327,8 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
 
     it("names the failing step and its fix for a wrong ExternalId", async () => {
       const { code, out } = await check("extid", [ROLE_A], (y) => y.replace(`externalId: ${EXTERNAL_ID}`, "externalId: wrong-external-id"));
-      expect(out).toMatch(/^FAILED +sts:AssumeRole arn:aws:iam::111111111111:role\/reader-a — .*AccessDenied.*Fix: check the role's trust policy principal .* and externalId/m);
-      expect(out).toMatch(/^skipped +sqs queue-a — its role could not be assumed/m);
+      expect(out).toMatch(/^FAILED +sts:AssumeRole arn:aws:iam::111111111111:role\/reader-a — .*AccessDenied.*Fix: .*check the role's trust policy principal .*externalId/m);
+      expect(out).toMatch(/^skipped +sqs:GetQueueUrl, sqs:GetQueueAttributes queue-a — because the role could not be assumed/m);
       expect(code).toBe(1);
     });
 

@@ -113,7 +113,7 @@ describe("run on a config file that predates the current version", () => {
     child.proc.kill("SIGTERM");
     expect((await child.exited).code).toBe(0);
     const logs = logLines(child.stderr());
-    expect(logs.find((l) => String(l.message).includes("is at version 0, current is"))?.message).toMatch(/run s3beat migrate-config -c .*legacy\.yml \(defaults apply until then\)/);
+    expect(logs.find((l) => String(l.message).includes("is at version 0, current is"))?.message).toMatch(/run node bin\/s3beat\.js migrate-config -c .*legacy\.yml \(defaults apply until then\)/);
     expect(logs.some((l) => String(l.message).includes("stsCredsExpirationTime") && String(l.message).includes("legacy name"))).toBe(true);
     expect((await readFileOutput(`${dir}/legacy-out`)).events.map((e) => e.message)).toEqual(["legacy line"]);
   });

@@ -195,7 +195,7 @@ describe("output.logstash end to end: S3 objects -> daemon -> lumberjack v2 serv
       const { url } = await createQueue(env.aws, "lj-hb");
       const cfg = await writeConfig(
         env.dir,
-        testConfig(env.aws, url, { s3beat: ["heartbeatinterval: 1s", "beatIdentifier: s3beat_oc_test"], output: `output.logstash:\n  hosts: ["${server.address}"]` }),
+        testConfig(env.aws, url, { s3beat: ["heartbeatinterval: 1s", "beatIdentifier: oc_test"], output: `output.logstash:\n  hosts: ["${server.address}"]` }),
         "lj-hb.yml",
       );
       const child = spawnS3beat(["run", "-c", cfg]);

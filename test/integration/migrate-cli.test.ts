@@ -52,11 +52,17 @@ describe("a pending migration", () => {
     expect((await readdir(dir)).sort()).toEqual(["s3beat.yml", "s3beat.yml.bak-v0"]);
 
     expect(run.stdout).toContain(`migrated ${file} from version 0 to version 1 (the original is kept as ${file}.bak-v0):`);
-    expect(run.stdout).toContain("renamed s3beat.assumeRoleArn to s3beat.roleArn (line 13), value and comments kept");
-    expect(run.stdout).toContain("added s3beat.assumeRoleFlag: false after s3beat.secretAccessKey (line 11)");
-    expect(run.stdout).toContain("added configVersion: 1 at the end of the file");
-    // Encrypted secrets: the file did not load before and does not now; the user is told where to look.
-    expect(run.stdout).toContain(`note: ${file} does not load yet (in this environment); s3beat validate -c ${file} says why`);
+    expect(run.stdout).toContain("\n     renamed assumeRoleArn → roleArn on line 13 (value and comments kept)\n");
+    expect(run.stdout).toContain('\n     added assumeRoleFlag: false, roleSessionName: s3beat, externalId: "", disableAuthRetry: false (after secretAccessKey on line 11)\n');
+    expect(run.stdout).toContain("\n  added configVersion: 1 at the end of the file\n");
+    // Encrypted secrets: the user is told which keys, the option that replaces them and the variables to set.
+    expect(run.stdout).toContain(
+      "note: accessKeyID (line 10) and secretAccessKey (line 11) hold values encrypted by LogRhythm tooling, which s3beat cannot decrypt. To supply them from the environment, run:\n" +
+        `  s3beat migrate-config -c ${file} --secrets-from-env\n` +
+        "  It writes ${S3BEAT_ACCESS_KEY_ID} and ${S3BEAT_SECRET_ACCESS_KEY} in their place; then set S3BEAT_ACCESS_KEY_ID and S3BEAT_SECRET_ACCESS_KEY to the plain keys in s3beat's environment.\n",
+    );
+    expect(run.stdout).not.toContain("does not load yet");
+    expect(run.stdout).not.toMatch(/Zm9vYmFy|c2VjcmV0/);
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("Restart s3beat for the change to take effect.");
   });
 
@@ -172,5 +178,82 @@ describe("refused files are left byte-identical (exit 2)", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`config file ${file} does not exist`);
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe("--secrets-from-env (LogRhythm-encrypted credentials)", () => {
+  const OLD_VALUES = ["3||QUtJQUVYQU1QTEVFTkNSWVBURUQ=", "3||c2VjcmV0LWtleS1lbmNyeXB0ZWQtYnktdGhlLXRvb2w=", "QUtJQUVY", "c2VjcmV0LWtleS1lbmNyeXB0"];
+  const leaked = (run: { stdout: string; stderr: string }) => OLD_VALUES.filter((v) => run.stdout.includes(v) || run.stderr.includes(v));
+
+  it("replaces them with ${VAR} references, says what it did and which variables to set, and never prints the old values", async () => {
+    const original = await place({ fixture: "logrhythm-encrypted.in.yml" }, 0o600);
+    const run = await migrateConfig("-c", file, "--secrets-from-env");
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(await readFile(file)).toEqual(await readFile(fixture("logrhythm-encrypted.secrets-from-env.expected.yml")));
+    expect(await readFile(`${file}.bak-v0`)).toEqual(original);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(run.stdout).toBe(
+      [
+        `migrated ${file} from version 0 to version 1 (the original is kept as ${file}.bak-v0):`,
+        "  replaced encrypted accessKeyID with ${S3BEAT_ACCESS_KEY_ID} on line 15",
+        "  replaced encrypted secretAccessKey with ${S3BEAT_SECRET_ACCESS_KEY} on line 16",
+        "  1: STS AssumeRole settings",
+        "     renamed assumeRoleArn → roleArn on line 18 (value and comments kept)",
+        "     renamed stsCredsExpirationTime → sessionDuration on line 19 (value and comments kept)",
+        '     updated the comment on line 17: dropped "(older key names)"',
+        "     updated the comment on line 19: stsCredsExpirationTime → sessionDuration",
+        '     added assumeRoleFlag: false, roleSessionName: s3beat, externalId: "", disableAuthRetry: false (after secretAccessKey on line 16)',
+        "  added configVersion: 1 at the end of the file",
+        `Set S3BEAT_ACCESS_KEY_ID and S3BEAT_SECRET_ACCESS_KEY to the plain keys in s3beat's environment. ${file}.bak-v0 still holds the encrypted values: delete it once s3beat runs.`,
+        "Restart s3beat for the change to take effect.",
+        "",
+      ].join("\n"),
+    );
+    expect(leaked(run)).toEqual([]);
+
+    // The file now loads once the variables are set.
+    const loaded = await loadConfigFile(file, { S3BEAT_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", S3BEAT_SECRET_ACCESS_KEY: "plain-secret-from-the-environment" });
+    expect(loaded.settings.s3beat.secretAccessKey).toBe("plain-secret-from-the-environment");
+  });
+
+  it("with --dry-run shows the replacement in the diff, old values as [REDACTED], and writes nothing", async () => {
+    const original = await place({ fixture: "logrhythm-encrypted.in.yml" });
+    const run = await migrateConfig("-c", file, "--dry-run", "--secrets-from-env");
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toContain("\n-  accessKeyID: '[REDACTED]'   # encrypted by lrctl\n-  secretAccessKey: [REDACTED]  # rotated 2024-01\n");
+    expect(run.stdout).toContain("\n+  accessKeyID: '${S3BEAT_ACCESS_KEY_ID}'   # encrypted by lrctl\n+  secretAccessKey: ${S3BEAT_SECRET_ACCESS_KEY}  # rotated 2024-01\n");
+    expect(run.stdout).toContain("\n+  # Cross-account access\n");
+    expect(run.stdout).toContain(
+      `dry run: nothing written. Without --dry-run, ${file} goes from version 0 to version 1.\n` +
+        "Set S3BEAT_ACCESS_KEY_ID and S3BEAT_SECRET_ACCESS_KEY to the plain keys in s3beat's environment.\n",
+    );
+    expect(leaked(run)).toEqual([]);
+    expect(await readFile(file)).toEqual(original);
+    expect(await readdir(dir)).toEqual(["s3beat.yml"]);
+  });
+
+  it("works on a file already at the current version: only the secrets change, the version stays", async () => {
+    await place({ fixture: "logrhythm-encrypted.expected.yml" });
+    const without = await migrateConfig("-c", file);
+    expect(without.code).toBe(0);
+    expect(without.stdout).toBe(
+      `nothing to migrate: ${file} is already at version 1\n` +
+        "note: accessKeyID (line 15) and secretAccessKey (line 16) hold values encrypted by LogRhythm tooling, which s3beat cannot decrypt. To supply them from the environment, run:\n" +
+        `  s3beat migrate-config -c ${file} --secrets-from-env\n` +
+        "  It writes ${S3BEAT_ACCESS_KEY_ID} and ${S3BEAT_SECRET_ACCESS_KEY} in their place; then set S3BEAT_ACCESS_KEY_ID and S3BEAT_SECRET_ACCESS_KEY to the plain keys in s3beat's environment.\n",
+    );
+
+    const run = await migrateConfig("-c", file, "--secrets-from-env");
+    expect(run.code).toBe(0);
+    expect(run.stdout.split("\n").slice(0, 3)).toEqual([
+      `updated ${file}, which stays at version 1 (the original is kept as ${file}.bak-v1):`,
+      "  replaced encrypted accessKeyID with ${S3BEAT_ACCESS_KEY_ID} on line 15",
+      "  replaced encrypted secretAccessKey with ${S3BEAT_SECRET_ACCESS_KEY} on line 16",
+    ]);
+    expect(leaked(run)).toEqual([]);
+    expect(await readFile(file)).toEqual(await readFile(fixture("logrhythm-encrypted.secrets-from-env.expected.yml")));
+    expect(await migrateConfig("-c", file, "--secrets-from-env")).toEqual({ code: 0, stdout: `nothing to migrate: ${file} is already at version 1\n`, stderr: "" });
   });
 });

@@ -1,18 +1,25 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.ts";
-import { spawnS3beat } from "../support/child.ts";
+import { BIN, spawnS3beat } from "../support/child.ts";
 import { KEY, ptyAvailable, spawnPty, type Pty } from "../support/pty.ts";
+import { getTestCerts } from "../support/tlsCerts.ts";
 
 const ARN = "arn:aws:iam::123456789012:role/s3beat-reader";
 const ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE";
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const ROLE_QUESTIONS = ["Role ARN", "External ID", "Role session name", "Session duration"];
-// Keep credentials of the machine running the tests out of the child.
-const CLEAN_ENV = { S3BEAT_ACCESS_KEY_ID: undefined, S3BEAT_SECRET_ACCESS_KEY: undefined };
+// Keep credentials of the machine running the tests out of the child, and npx's marker (vitest may
+// run under npx): the next steps are then spelt `node <abs>/bin/s3beat.js`.
+const CLEAN_ENV = { S3BEAT_ACCESS_KEY_ID: undefined, S3BEAT_SECRET_ACCESS_KEY: undefined, npm_command: undefined };
+// How the children below are started (from this process's directory): the next steps say it back.
+const CHILD_BIN = relative(process.cwd(), BIN).startsWith("..") ? BIN : relative(process.cwd(), BIN);
+const TLS_QUESTION = "Connect to the collector with TLS? (y/N)";
+const CA_QUESTION = "CA certificate file (PEM) that issued the collector's certificate (system: the system's CAs):";
 
 let dir = "";
 beforeAll(async () => {
@@ -96,6 +103,94 @@ const runWithRole = () =>
     });
     return { ...r, file, outDir };
   })());
+
+/** Answers up to the output question: one queue, inside AWS or access keys from the environment, no role. */
+async function answerUpToOutput(p: Pty, keysFromEnv: boolean) {
+  await p.expect("SQS queue(s)");
+  p.send("tls-events:us-east-1");
+  await p.expect("AWS credentials:");
+  p.keys(keysFromEnv ? KEY.enter : KEY.up + KEY.enter);
+  if (keysFromEnv) {
+    for (const q of ["Access key ID", "Secret access key"]) {
+      await p.expect(q);
+      p.keys(KEY.enter); // empty: ${VAR} from the environment
+    }
+  }
+  await p.expect("Assume an IAM role");
+  p.keys(KEY.enter);
+  await p.expect("Output:");
+  p.keys(KEY.down + KEY.down + KEY.enter);
+  await p.expect("✔ Output: logstash");
+  await p.expect("Collector host(s)");
+  p.send("opencollector:5044");
+}
+
+describe.skipIf(!ptyAvailable)("s3beat setup on a terminal: TLS to the collector", () => {
+  it("y: a CA path that does not exist and a non-CA certificate are re-asked with their reasons; the file loads with ssl", async () => {
+    const certs = getTestCerts();
+    const ca = join(certs.dir, "ca.pem");
+    const leaf = join(certs.dir, "server.pem");
+    const missing = join(dir, "no-such-ca.pem");
+    const file = join(dir, "tls.yml");
+    const { code, screen } = await interactive(file, async (p) => {
+      await answerUpToOutput(p, false);
+      await p.expect(TLS_QUESTION);
+      p.send("y");
+      await p.expect(CA_QUESTION);
+      p.send(missing);
+      await p.expect(`${missing}: no such file`);
+      p.keys(KEY.clearLine);
+      p.send(leaf);
+      await p.expect(`${leaf} is the certificate of CN=127.0.0.1, issued by CN=s3beat test CA, not a CA`);
+      p.keys(KEY.clearLine);
+      p.send(ca);
+      await p.expect(`✔ ${CA_QUESTION} ${ca}`);
+      await p.expect("Check of the collector's certificate:");
+      p.keys(KEY.enter); // the default: full
+      await p.expect("✔ Check of the collector's certificate: full");
+    });
+    expect(code).toBe(0);
+    expect(screen).not.toContain("export "); // inside AWS: the file reads no variable
+    const text = await readFile(file, "utf8");
+    expect(text).toContain(`certificate_authorities: [${JSON.stringify(ca)}]`);
+    expect(text).not.toMatch(/^\s+verification_mode:/m);
+    const { settings, warnings } = await loadConfigFile(file, {});
+    expect(warnings).toEqual([]);
+    expect(settings.output).toMatchObject({ kind: "logstash", ssl: { certificateAuthorities: [ca], verificationMode: "full" } });
+  });
+
+  it("N: no CA question, no ssl; the closing lines export only the variable that is not set, then the commands", async () => {
+    const file = join(dir, "no-tls.yml");
+    const p = spawnPty(["setup", "-c", file], { cwd: dir, env: { ...CLEAN_ENV, S3BEAT_ACCESS_KEY_ID: ACCESS_KEY_ID } });
+    try {
+      await answerUpToOutput(p, true);
+      await p.expect(TLS_QUESTION);
+      p.keys(KEY.enter);
+      await p.expect(`✔ ${TLS_QUESTION.replace(" (y/N)", "")} No`);
+      await p.expect(`Wrote ${file} (mode 0600).`);
+      const node = `node ${BIN}`;
+      await p.expect(`${file} reads S3BEAT_SECRET_ACCESS_KEY from the environment, not set here.`);
+      await p.expect(
+        [
+          "Set it in the shell that starts s3beat (replace ... with the value), then run:",
+          "  export S3BEAT_SECRET_ACCESS_KEY=...",
+          `  ${node} validate -c ${file}`,
+          `  ${node} check -c ${file}`,
+          `  ${node} run -c ${file}`,
+        ].join("\r\n"),
+      );
+      expect(await p.exited).toBe(0);
+      expect(p.screen()).not.toContain(CA_QUESTION);
+      expect(p.screen()).not.toContain("export S3BEAT_ACCESS_KEY_ID");
+    } finally {
+      p.kill();
+    }
+    const { settings } = await loadConfigFile(file, { S3BEAT_ACCESS_KEY_ID: ACCESS_KEY_ID, S3BEAT_SECRET_ACCESS_KEY: SECRET });
+    expect(settings.output.kind).toBe("logstash");
+    expect(settings.output).not.toHaveProperty("ssl");
+    expect(await readFile(file, "utf8")).not.toMatch(/^\s+ssl[.:]/m);
+  });
+});
 
 describe.skipIf(!ptyAvailable)("s3beat setup on a terminal", () => {
   it("with assumeRoleFlag N shows no role, ARN or session question and writes a valid 0600 file", async () => {
@@ -182,8 +277,9 @@ describe.skipIf(!ptyAvailable)("s3beat setup on a terminal", () => {
         p.keys(KEY.enter); // defaults: access keys from the environment, N, console
       }
       await p.expect(`Wrote ${file} (mode 0600).`);
-      // The run goes on with the new file: it loads it, and stops at the variable it references.
+      // The run goes on with the new file: it loads it, and stops at the variables it references.
       await p.expect("environment variable S3BEAT_ACCESS_KEY_ID is not set");
+      await p.expect(`  export S3BEAT_ACCESS_KEY_ID=...\r\n  export S3BEAT_SECRET_ACCESS_KEY=...\r\n  node ${BIN} run -c ${file}`);
       expect(await p.exited).toBe(2);
     } finally {
       p.kill();
@@ -234,6 +330,54 @@ describe("s3beat setup --non-interactive", () => {
     expect(c2.stdout() + c2.stderr()).not.toContain(SECRET);
   });
 
+  it("with TLS answers writes output.logstash.ssl; TLS y without a CA is listed as missing", async () => {
+    const ca = join(getTestCerts().dir, "ca.pem");
+    const args = (file: string) => ["setup", "-c", file, "--non-interactive", "--set", "sqsQueues=q:us-east-1", "--set", "awsFlag=true", "--set", "output=logstash", "--set", "outputHosts=oc"];
+    const missing = spawnS3beat([...args(join(dir, "tls-missing.yml")), "--set", "sslEnabled=y"]);
+    expect((await missing.exited).code).toBe(2);
+    expect(missing.stderr()).toContain("  - sslCa: missing — CA certificate file (PEM) that issued the collector's certificate (system: the system's CAs) (--set sslCa=… or S3BEAT_SETUP_SSL_CA)");
+    expect(existsSync(join(dir, "tls-missing.yml"))).toBe(false);
+
+    const file = join(dir, "tls-ni.yml");
+    const c = spawnS3beat(args(file), { S3BEAT_SETUP_SSL_ENABLED: "y", S3BEAT_SETUP_SSL_CA: ca, S3BEAT_SETUP_SSL_VERIFICATION_MODE: "certificate" });
+    expect((await c.exited).code, c.stderr()).toBe(0);
+    const { settings } = await loadConfigFile(file, {});
+    expect(settings.output).toMatchObject({ kind: "logstash", ssl: { certificateAuthorities: [ca], verificationMode: "certificate" } });
+  });
+
+  it("ends with the export lines for the unset variables; the printed `run` line, run as printed, exits 2 with the same lines", async () => {
+    const file = join(dir, "exports.yml");
+    const c = spawnS3beat(["setup", "-c", file, "--non-interactive", "--set", "sqsQueues=q:us-east-1"], CLEAN_ENV);
+    expect((await c.exited).code, c.stderr()).toBe(0);
+    const out = c.stdout();
+    const exports = "  export S3BEAT_ACCESS_KEY_ID=...\n  export S3BEAT_SECRET_ACCESS_KEY=...\n";
+    expect(out).toContain(exports);
+    const runLine = out.split("\n").find((l) => / run -c /.test(l))?.trim();
+    expect(runLine).toBe(`node ${CHILD_BIN} run -c ${file}`);
+
+    // The line goes through a shell exactly as printed, with the variables still unset.
+    const env = { ...process.env, ...CLEAN_ENV, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` };
+    const run = spawn("sh", ["-c", runLine!], { env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) });
+    let err = "";
+    run.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => run.on("exit", resolve));
+    expect(code, err).toBe(2);
+    expect(err).toContain(`s3beat: ${file} reads environment variables that are not set:\n`);
+    expect(err).toMatch(new RegExp(`${file.replaceAll(".", "\\.")}:\\d+:\\d+ s3beat\\.accessKeyID: environment variable S3BEAT_ACCESS_KEY_ID is not set`));
+    expect(err).toContain(`${exports}  ${runLine}\n`);
+    expect(err).not.toMatch(/at \w+ \(|Error:/); // a message, not a stack trace
+
+    // With the variables set, nothing is left to export: the closing lines are the commands only.
+    const set = spawnS3beat(["setup", "-c", join(dir, "exports-set.yml"), "--non-interactive", "--set", "sqsQueues=q:us-east-1"], {
+      ...CLEAN_ENV,
+      S3BEAT_ACCESS_KEY_ID: ACCESS_KEY_ID,
+      S3BEAT_SECRET_ACCESS_KEY: SECRET,
+    });
+    expect((await set.exited).code, set.stderr()).toBe(0);
+    expect(set.stdout()).not.toContain("export S3BEAT");
+    expect(set.stdout()).toContain(`Next:\n  node ${CHILD_BIN} validate -c `);
+  });
+
   it("refuses to overwrite an existing file without --force, and with it replaces the file as 0600", async () => {
     const file = join(dir, "existing-ni.yml");
     await writeFile(file, "keep: me\n");
@@ -265,7 +409,7 @@ describe("s3beat run without a config file", () => {
     const c = spawnS3beat(["run", "-c", file]);
     expect((await c.exited).code).toBe(2);
     expect(c.stderr()).toContain(`config file ${file} does not exist`);
-    expect(c.stderr()).toContain(`s3beat setup -c ${file}`);
+    expect(c.stderr()).toContain(`node bin/s3beat.js setup -c ${file}`);
     expect(c.stderr()).toContain(`cp config/s3beat.example.yml ${file}`);
     expect(existsSync(file)).toBe(false);
   });

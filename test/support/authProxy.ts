@@ -13,7 +13,7 @@ export interface ProxyStatement {
 }
 
 /** Why the proxy forwarded or refused a request. The S3 wire code differs for InvalidClientTokenId: see startAuthProxy. */
-export type ProxyOutcome = "forwarded" | "ExpiredToken" | "AccessDenied" | "InvalidClientTokenId";
+export type ProxyOutcome = "forwarded" | "ExpiredToken" | "AccessDenied" | "InvalidClientTokenId" | "html";
 
 /** One request as the proxy saw it. For a CopyObject, action/resource are the first permission refused (or the PutObject). */
 export interface ProxyRequest {
@@ -35,6 +35,12 @@ export interface AuthProxy {
   allow(roleArn: string, statements: ProxyStatement[]): void;
   /** Long-term keys accepted without a session token (for tests without assume-role). */
   allowBaseKey(accessKeyId: string): void;
+  /**
+   * Requests for these resources (globs as in `allow`: queue names, "bucket", "bucket/key") are
+   * answered with `status` and an HTML page, as a corporate proxy, a firewall or a wrong endpoint
+   * would, before any authorisation (outcome "html"). Later rules are tried first.
+   */
+  answerHtml(rule: { status: number; resources: string[] }): void;
   /** Every request, in arrival order. */
   readonly requests: ProxyRequest[];
   stop(): Promise<void>;
@@ -129,6 +135,7 @@ export async function startAuthProxy(opts: { upstream: string; sts: StsFake; acc
   const grants = new Map<string, Array<{ actions: RegExp[]; resources: RegExp[] }>>();
   const baseKeys = new Set<string>();
   const requests: ProxyRequest[] = [];
+  const htmlRules: Array<{ status: number; resources: RegExp[] }> = [];
 
   const allowed = (roleArn: string, need: Need) =>
     (grants.get(roleArn) ?? []).some((g) => g.actions.some((a) => a.test(need.action)) && g.resources.some((r) => r.test(need.resource)));
@@ -198,6 +205,12 @@ export async function startAuthProxy(opts: { upstream: string; sts: StsFake; acc
       body = Buffer.concat(chunks);
     }
     const needs = isSqs ? [sqsNeed(target!, body!)] : s3Needs(method, url, req.headers);
+    const html = htmlRules.find((r) => needs.some((n) => r.resources.some((re) => re.test(n.resource))));
+    if (html) {
+      requests.push({ at: Date.now(), service: isSqs ? "sqs" : "s3", ...needs[0]!, accessKeyId: akid, ...(token !== undefined ? { sessionToken: token } : {}), outcome: "html" });
+      req.resume();
+      return answerHtml(res, html.status, method);
+    }
     const { entry, refusal } = decide(isSqs ? "sqs" : "s3", needs, akid, token, region);
     requests.push(entry);
     if (refusal) {
@@ -250,6 +263,7 @@ export async function startAuthProxy(opts: { upstream: string; sts: StsFake; acc
       grants.set(roleArn, list);
     },
     allowBaseKey: (akid) => void baseKeys.add(akid),
+    answerHtml: (rule) => void htmlRules.unshift({ status: rule.status, resources: rule.resources.map((r) => globRe(r)) }),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((e) => (e ? reject(e) : resolve()));
@@ -277,6 +291,13 @@ function refuseS3(res: ServerResponse, e: Refusal["s3"], method: string): void {
     ...(method === "HEAD" ? {} : { "content-length": Buffer.byteLength(xml) }), // S3 sends no error body to HEAD
   });
   res.end(method === "HEAD" ? undefined : xml);
+}
+
+/** What a proxy or firewall sends: a web page, not AWS's XML/JSON (and, as S3 does, no body to a HEAD). */
+function answerHtml(res: ServerResponse, status: number, method: string): void {
+  const page = `<!DOCTYPE html>\n<html><head><title>HTTP ${status}</title></head><body><h1>Access to this site is blocked</h1><p>Contact your network administrator.</p></body></html>`;
+  res.writeHead(status, { "content-type": "text/html; charset=utf-8", ...(method === "HEAD" ? {} : { "content-length": Buffer.byteLength(page) }) });
+  res.end(method === "HEAD" ? undefined : page);
 }
 
 function refuseSqs(res: ServerResponse, e: Refusal["sqs"]): void {

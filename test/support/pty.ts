@@ -45,7 +45,7 @@ export function spawnPty(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   const proc = spawn(SCRIPT, ["-qfec", `stty cols 250 rows 50; exec ${command}`, "/dev/null"], {
     cwd: opts.cwd,
     // An undefined value removes the variable (e.g. credentials the test runner happens to have).
-    env: Object.fromEntries(Object.entries({ ...process.env, TERM: "xterm-256color", ...opts.env }).filter(([, v]) => v !== undefined)),
+    env: Object.fromEntries(Object.entries({ ...process.env, npm_command: undefined, TERM: "xterm-256color", ...opts.env }).filter(([, v]) => v !== undefined)),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let raw = "";

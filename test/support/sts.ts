@@ -11,6 +11,11 @@ export interface StsUser {
   arn: string;
   /** A deactivated key: STS answers InvalidClientTokenId, as for an unknown one. */
   disabled?: boolean;
+  /**
+   * The user's own IAM policy: the role ARNs it allows sts:AssumeRole on ("*" globs). Unset: any
+   * role. A role outside it is refused with AccessDenied, whatever the role's trust policy says.
+   */
+  assumableRoleArns?: string[];
 }
 
 /** A role and the part of its trust policy the fake models. */
@@ -67,6 +72,11 @@ export interface StsFake {
   sessionFor(accessKeyId: string): StsSession | undefined;
   /** Every session of this role issued so far counts as expired from now on; later AssumeRole calls get working ones. */
   expireSessionsOf(roleArn: string): void;
+  /**
+   * When set, every request is answered with this HTTP status and an HTML page, as a proxy, a
+   * firewall or a wrong endpoint would (the call's outcome is recorded as `HTML <status>`).
+   */
+  htmlAnswerStatus?: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -246,7 +256,9 @@ export async function startStsFake(opts: { account?: string } = {}): Promise<Sts
     const roleArn = call.roleArn;
     const role = roles.get(roleArn);
     const trusted = role && (role.trustedUserArns.includes(caller.arn) || role.trustedUserArns.includes(roleOfAssumed(caller.arn) ?? ""));
-    if (!role || !trusted || (role.externalId !== undefined && role.externalId !== call.externalId)) throw deny.accessDenied(caller.arn, roleArn);
+    const policy = [...users.values()].find((u) => u.arn === caller.arn)?.assumableRoleArns;
+    const permitted = policy === undefined || policy.some((g) => new RegExp(`^${g.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(roleArn));
+    if (!permitted || !role || !trusted || (role.externalId !== undefined && role.externalId !== call.externalId)) throw deny.accessDenied(caller.arn, roleArn);
     if (d > (role.maxSessionDurationSeconds ?? 3600)) {
       throw new StsError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
     }
@@ -302,6 +314,13 @@ export async function startStsFake(opts: { account?: string } = {}): Promise<Sts
           }
         : undefined;
     if (call) calls.push(call);
+    if (fake.htmlAnswerStatus !== undefined) {
+      if (call) call.outcome = `HTML ${fake.htmlAnswerStatus}`;
+      const page = `<html><head><title>${fake.htmlAnswerStatus}</title></head><body><h1>Request refused</h1><p>by the corporate proxy</p></body></html>`;
+      res.writeHead(fake.htmlAnswerStatus, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(page) });
+      res.end(page);
+      return;
+    }
     try {
       const caller = await authenticate(req, body);
       let result: string;
@@ -335,6 +354,7 @@ export async function startStsFake(opts: { account?: string } = {}): Promise<Sts
   const fake: StsFake = {
     endpoint: `http://127.0.0.1:${port}`,
     credentialLifetimeSeconds: undefined,
+    htmlAnswerStatus: undefined,
     calls,
     addUser: (u) => void users.set(u.accessKeyId, { ...u }),
     addRole: (r) => void roles.set(r.arn, { ...r, roleId: `AROA${upperAlnum(17)}` }),

@@ -409,7 +409,7 @@ processors: []
       [9, 3, "output.console.colour"],
       [10, 1, "processors"],
     ]);
-    expect(warnings.every((w) => /unknown key/.test(w.message))).toBe(true);
+    expect(warnings.every((w) => /unknown key|not used by s3beat/.test(w.message))).toBe(true);
   });
 
   it("are also carried by a ConfigError, next to the real problems", () => {

@@ -10,9 +10,11 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
 import { ConfigError, loadConfigText } from "../../src/config/load.ts";
-import { planMigration } from "../../src/migrate/plan.ts";
+import { planMigration, type MigrationPlan } from "../../src/migrate/plan.ts";
+import { changeLines, encryptedNote, headerLine, secretsFollowUp } from "../../src/migrate/summary.ts";
 
 const DIR = fileURLToPath(new URL("../fixtures/migrate/", import.meta.url));
+// NAME.secrets-from-env.expected.yml, where present, is the result with --secrets-from-env.
 const NAMES = readdirSync(DIR)
   .filter((f) => f.endsWith(".in.yml"))
   .map((f) => f.slice(0, -".in.yml".length))
@@ -26,16 +28,17 @@ const LOADABLE = ["crlf-env", "dotted", "no-credentials", "partial"];
 /** Lines with their line break kept, so that CR and a missing final newline count as differences. */
 const lines = (text: string): string[] => text.match(/[^\n]*(\n|$)/g)!.filter((l, i, all) => l !== "" || i < all.length - 1);
 
-/** Lines migration 001 may rename (the legacy names) and lines it may add. */
-const RENAMED = /^\s*(s3beat\.)?(assumeRoleArn|stsCredsExpirationTime)\s*:|^configVersion:/;
-const ADDED = /^\s*(s3beat\.)?(assumeRoleFlag|roleArn|sessionDuration|roleSessionName|externalId|disableAuthRetry|configVersion): |^# Schema version of this file|^\r?\n?$/;
+/** Lines migration 001 may rename (the legacy names, and comments that name them) and lines it may add. */
+const RENAMED = /^\s*(s3beat\.)?(assumeRoleArn|stsCredsExpirationTime)\s*:|^configVersion:|^\s*#.*(assumeRoleArn|stsCredsExpirationTime|\(older key names\))/;
+const ADDED =
+  /^\s*(s3beat\.)?(assumeRoleFlag|roleArn|sessionDuration|roleSessionName|externalId|disableAuthRetry|configVersion): |^# Schema version of this file|^\r?\n?$|^ {2}# Cross-account access\r?\n$/;
 
-function migrated(input: string): string {
-  const plan = planMigration(input);
+function pending(plan: MigrationPlan) {
   if (plan.status !== "pending") throw new Error(`expected pending migrations, got ${plan.status}`);
   expect(plan.problems).toEqual([]);
-  return plan.text;
+  return plan;
 }
+const migrated = (input: string): string => pending(planMigration(input)).text;
 
 function loadOrError(text: string) {
   try {
@@ -47,7 +50,7 @@ function loadOrError(text: string) {
 }
 
 it("has the fixtures the migration must handle", () => {
-  expect(NAMES).toEqual(["crlf-env", "dotted", "logrhythm-legacy", "no-credentials", "partial"]);
+  expect(NAMES).toEqual(["crlf-env", "dotted", "logrhythm-encrypted", "logrhythm-legacy", "no-credentials", "partial"]);
   for (const name of NAMES) expect(readdirSync(DIR)).toContain(`${name}.expected.yml`);
   expect(read("crlf-env.in.yml")).toMatch(/\r\n/);
   expect(read("crlf-env.in.yml").replaceAll("\r\n", "")).not.toMatch(/\n/);
@@ -85,7 +88,7 @@ describe.each(NAMES)("%s", (name) => {
   });
 
   it("has nothing left to migrate afterwards", () => {
-    expect(planMigration(expected)).toEqual({ status: "current", version: CURRENT_CONFIG_VERSION });
+    expect(planMigration(expected)).toMatchObject({ status: "current", version: CURRENT_CONFIG_VERSION });
   });
 
   it("loads exactly as before (the legacy-name warnings aside), or fails exactly as before", () => {
@@ -129,5 +132,92 @@ describe("the LogRhythm file", () => {
         "  assumeRoleFlag: false                 # true: use",
     );
     expect(out()).not.toMatch(/^ {2}roleArn: \[\]/m); // roleArn came from assumeRoleArn
+  });
+});
+
+describe("the LogRhythm file with encrypted secrets and LogRhythm-only keys", () => {
+  const input = read("logrhythm-encrypted.in.yml");
+  const withFlag = () => pending(planMigration(input, undefined, { secretsFromEnv: true }));
+  const OLD_VALUES = ["3||QUtJQUVYQU1QTEVFTkNSWVBURUQ=", "3||c2VjcmV0LWtleS1lbmNyeXB0ZWQtYnktdGhlLXRvb2w=", "QUtJQUVY", "c2VjcmV0"];
+
+  it("without --secrets-from-env: keeps the encrypted values and says exactly what changed, and what to run", () => {
+    const plan = pending(planMigration(input));
+    expect(headerLine(plan, "s3beat.yml", "s3beat.yml.bak-v0")).toBe("migrated s3beat.yml from version 0 to version 1 (the original is kept as s3beat.yml.bak-v0):");
+    expect(changeLines(plan)).toEqual([
+      "  1: STS AssumeRole settings",
+      "     renamed assumeRoleArn → roleArn on line 18 (value and comments kept)",
+      "     renamed stsCredsExpirationTime → sessionDuration on line 19 (value and comments kept)",
+      '     updated the comment on line 17: dropped "(older key names)"',
+      "     updated the comment on line 19: stsCredsExpirationTime → sessionDuration",
+      '     added assumeRoleFlag: false, roleSessionName: s3beat, externalId: "", disableAuthRetry: false (after secretAccessKey on line 16)',
+      "  added configVersion: 1 at the end of the file",
+    ]);
+    expect(secretsFollowUp(plan.secrets, "s3beat.yml.bak-v0")).toEqual([]);
+    expect(encryptedNote(plan.encrypted, "s3beat.yml")).toEqual([
+      "note: accessKeyID (line 15) and secretAccessKey (line 16) hold values encrypted by LogRhythm tooling, which s3beat cannot decrypt. To supply them from the environment, run:",
+      "  s3beat migrate-config -c s3beat.yml --secrets-from-env",
+      "  It writes ${S3BEAT_ACCESS_KEY_ID} and ${S3BEAT_SECRET_ACCESS_KEY} in their place; then set S3BEAT_ACCESS_KEY_ID and S3BEAT_SECRET_ACCESS_KEY to the plain keys in s3beat's environment.",
+    ]);
+  });
+
+  it("with --secrets-from-env: migrates to the expected file, byte for byte, the secrets replaced in their own quoting", () => {
+    const out = withFlag().text;
+    expect(Buffer.from(out)).toEqual(readFileSync(join(DIR, "logrhythm-encrypted.secrets-from-env.expected.yml")));
+    expect(out).toContain("\n  accessKeyID: '${S3BEAT_ACCESS_KEY_ID}'   # encrypted by lrctl\n");
+    expect(out).toContain("\n  secretAccessKey: ${S3BEAT_SECRET_ACCESS_KEY}  # rotated 2024-01\n");
+    // Only the two secret lines differ from the migration without the option.
+    const without = lines(read("logrhythm-encrypted.expected.yml"));
+    const diff = lines(out).flatMap((l, i) => (l === without[i] ? [] : [i + 1]));
+    expect(diff).toEqual([15, 16]);
+  });
+
+  it("with --secrets-from-env: the summary names each replaced key and variable, and the variables to set", () => {
+    const plan = withFlag();
+    expect(changeLines(plan)).toEqual([
+      "  replaced encrypted accessKeyID with ${S3BEAT_ACCESS_KEY_ID} on line 15",
+      "  replaced encrypted secretAccessKey with ${S3BEAT_SECRET_ACCESS_KEY} on line 16",
+      "  1: STS AssumeRole settings",
+      "     renamed assumeRoleArn → roleArn on line 18 (value and comments kept)",
+      "     renamed stsCredsExpirationTime → sessionDuration on line 19 (value and comments kept)",
+      '     updated the comment on line 17: dropped "(older key names)"',
+      "     updated the comment on line 19: stsCredsExpirationTime → sessionDuration",
+      '     added assumeRoleFlag: false, roleSessionName: s3beat, externalId: "", disableAuthRetry: false (after secretAccessKey on line 16)',
+      "  added configVersion: 1 at the end of the file",
+    ]);
+    expect(secretsFollowUp(plan.secrets, "s3beat.yml.bak-v0")).toEqual([
+      "Set S3BEAT_ACCESS_KEY_ID and S3BEAT_SECRET_ACCESS_KEY to the plain keys in s3beat's environment. s3beat.yml.bak-v0 still holds the encrypted values: delete it once s3beat runs.",
+    ]);
+    expect(plan.encrypted).toEqual([]);
+    const told = [...changeLines(plan), ...secretsFollowUp(plan.secrets, "b"), JSON.stringify(plan.secrets)].join("\n");
+    for (const v of OLD_VALUES) expect(told).not.toContain(v);
+    for (const v of OLD_VALUES) expect(plan.text).not.toContain(v);
+  });
+
+  it("with --secrets-from-env on the already migrated file: only the secrets change, the version stays", () => {
+    const plan = pending(planMigration(read("logrhythm-encrypted.expected.yml"), undefined, { secretsFromEnv: true }));
+    expect(plan.text).toBe(read("logrhythm-encrypted.secrets-from-env.expected.yml"));
+    expect([plan.from, plan.to, plan.steps, plan.stamp]).toEqual([1, 1, [], undefined]);
+    expect(headerLine(plan, "s3beat.yml", "s3beat.yml.bak-v1")).toBe("updated s3beat.yml, which stays at version 1 (the original is kept as s3beat.yml.bak-v1):");
+    expect(changeLines(plan)).toEqual([
+      "  replaced encrypted accessKeyID with ${S3BEAT_ACCESS_KEY_ID} on line 15",
+      "  replaced encrypted secretAccessKey with ${S3BEAT_SECRET_ACCESS_KEY} on line 16",
+    ]);
+    // And then there is nothing left, with or without the option.
+    for (const options of [{}, { secretsFromEnv: true }]) {
+      expect(planMigration(plan.text, undefined, options)).toEqual({ status: "current", version: CURRENT_CONFIG_VERSION });
+    }
+  });
+
+  it("the file it writes with --secrets-from-env loads once the variables are set, LogRhythm's keys reported as not used", () => {
+    const { config } = loadOrError(withFlag().text);
+    expect(config!.settings.s3beat).toMatchObject({
+      accessKeyId: ENV.S3BEAT_ACCESS_KEY_ID,
+      secretAccessKey: ENV.S3BEAT_SECRET_ACCESS_KEY,
+      roleArns: ["arn:aws:iam::111122223333:role/lr-s3beat-cloudtrail"],
+      sessionDurationSeconds: 5400,
+    });
+    const notUsed = config!.warnings.filter((w) => w.message.startsWith("not used by s3beat")).map((w) => w.path);
+    expect(notUsed).toEqual(["s3beat.period", "s3beat.logsource_name", "s3beat.traits", "name", "tags", "fields", "fields_under_root", "max_procs", "processors", "queue", "setup", "monitoring", "path", "logging.to_files"]);
+    expect(config!.warnings.filter((w) => /check the spelling/.test(w.message))).toEqual([]);
   });
 });

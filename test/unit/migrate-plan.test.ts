@@ -203,10 +203,8 @@ describe("migration 001: legacy names", () => {
         version: 1,
         description: m001.description,
         changes: [
-          "renamed s3beat.assumeRoleArn to s3beat.roleArn (line 3), value and comments kept",
-          ...["assumeRoleFlag: false", "sessionDuration: 1h", "roleSessionName: s3beat", 'externalId: ""', "disableAuthRetry: false"].map(
-            (s) => `added s3beat.${s} after s3beat.accessKeyID (line 2)`,
-          ),
+          "renamed assumeRoleArn → roleArn on line 3 (value and comments kept)",
+          'added assumeRoleFlag: false, sessionDuration: 1h, roleSessionName: s3beat, externalId: "", disableAuthRetry: false (after accessKeyID on line 2)',
         ],
       },
     ]);
@@ -280,5 +278,68 @@ describe("the runner", () => {
   it("throws on overlapping edits instead of writing a mangled file", () => {
     expect(() => applyEdits("abcdef", [{ start: 1, end: 4, text: "x" }, { start: 3, end: 5, text: "y" }])).toThrow(/overlapping/);
     expect(applyEdits("abc", [{ start: 1, end: 1, text: "1" }, { start: 1, end: 1, text: "2" }])).toBe("a12bc");
+  });
+});
+
+describe("migration 001: the summary says what changed in this file only", () => {
+  const changes = (text: string) => pending(planMigration(text)).steps.flatMap((s) => s.changes);
+
+  it("names no rename for a file without the legacy keys, and lists only the settings it added", () => {
+    expect(m001.description).not.toMatch(/assumeRoleArn|stsCredsExpirationTime|renamed/);
+    expect(changes("s3beat:\n  secretAccessKey: ${S}\n  roleArn: []\n  sessionDuration: 2h\n")).toEqual([
+      'added assumeRoleFlag: false, roleSessionName: s3beat, externalId: "", disableAuthRetry: false (after secretAccessKey on line 2)',
+    ]);
+  });
+
+  it("writes the dotted form as the file does, and says where it added at the end of the section", () => {
+    expect(changes("s3beat.awsFlag: true\ns3beat.stsCredsExpirationTime: 2h\n")).toEqual([
+      "renamed s3beat.stsCredsExpirationTime → s3beat.sessionDuration on line 2 (value and comments kept)",
+      'added s3beat.assumeRoleFlag: false, s3beat.roleArn: [], s3beat.roleSessionName: s3beat, s3beat.externalId: "", s3beat.disableAuthRetry: false (after s3beat.awsFlag on line 1)',
+    ]);
+    expect(changes("s3beat:\n  region: us-east-1\n")).toEqual([
+      'added assumeRoleFlag: false, roleArn: [], sessionDuration: 1h, roleSessionName: s3beat, externalId: "", disableAuthRetry: false (at the end of the s3beat settings)',
+    ]);
+  });
+});
+
+describe("migration 001: comments that name a renamed key", () => {
+  it("are updated on the renamed line and on the comment lines right above it, nowhere else", () => {
+    const text = [
+      "# assumeRoleArn is documented below", // not right above: a blank line parts it
+      "s3beat:",
+      "  awsFlag: true",
+      "",
+      "  # Cross-account access (older key names)",
+      "  # assumeRoleArn: one role per queue; stsCredsExpirationTime: their session",
+      "  assumeRoleArn: []   # assumeRoleArn: ARNs, in queue order",
+      "  stsCredsExpirationTime: 2h",
+      "  # stsCredsExpirationTime above, in seconds or a duration", // below, not above
+      "  roleSessionName: x",
+      "",
+    ].join("\n");
+    const plan = pending(planMigration(text));
+    expect(plan.text).toMatch(/^# assumeRoleArn is documented below\ns3beat:\n {2}awsFlag: true\n/);
+    expect(plan.text).toContain(
+      [
+        "",
+        "  # Cross-account access",
+        "  # roleArn: one role per queue; sessionDuration: their session",
+        "  roleArn: []         # roleArn: ARNs, in queue order",
+        "  sessionDuration: 2h",
+        "  # stsCredsExpirationTime above, in seconds or a duration",
+        "  roleSessionName: x",
+      ].join("\n"),
+    );
+    expect(plan.steps[0]!.changes.filter((c) => c.startsWith("updated"))).toEqual([
+      'updated the comment on line 5: dropped "(older key names)"',
+      "updated the comment on line 6: assumeRoleArn → roleArn, stsCredsExpirationTime → sessionDuration",
+      "updated the comment on line 7: assumeRoleArn → roleArn",
+    ]);
+  });
+
+  it("leave a comment that names no old key as it is, and keep CRLF", () => {
+    const plan = pending(planMigration("s3beat:\r\n  # the roles\r\n  assumeRoleArn: [] # roles\r\n"));
+    expect(plan.text).toContain("  # the roles\r\n  roleArn: []       # roles\r\n");
+    expect(plan.steps[0]!.changes.filter((c) => c.startsWith("updated"))).toEqual([]);
   });
 });

@@ -1,7 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { askQuestions, type Ask } from "../../src/setup/interactive.ts";
 import { collectAnswers, envName } from "../../src/setup/nonInteractive.ts";
 import { renderConfig } from "../../src/setup/render.ts";
+import { getTestCerts } from "../support/tlsCerts.ts";
 
 const ARN = "arn:aws:iam::123456789012:role/s3beat-reader";
 
@@ -13,6 +17,9 @@ describe("envName", () => {
     ["assumeRoleFlag", "S3BEAT_SETUP_ASSUME_ROLE_FLAG"],
     ["roleSessionName", "S3BEAT_SETUP_ROLE_SESSION_NAME"],
     ["outputPath", "S3BEAT_SETUP_OUTPUT_PATH"],
+    ["sslEnabled", "S3BEAT_SETUP_SSL_ENABLED"],
+    ["sslCa", "S3BEAT_SETUP_SSL_CA"],
+    ["sslVerificationMode", "S3BEAT_SETUP_SSL_VERIFICATION_MODE"],
   ])("%s → %s", (key, name) => expect(envName(key)).toBe(name));
 });
 
@@ -95,6 +102,9 @@ describe("collectAnswers: complete answers", () => {
       output: "console",
       outputPath: "",
       outputHosts: [],
+      sslEnabled: false,
+      sslCa: "",
+      sslVerificationMode: "full",
     });
   });
 
@@ -122,6 +132,53 @@ describe("collectAnswers: complete answers", () => {
     const c = collectAnswers(sets, {});
     expect(c.problems).toEqual([]);
     expect(c.answers).toEqual(interactive);
+    expect(renderConfig(c.answers!)).toBe(renderConfig(interactive));
+  });
+});
+
+describe("collectAnswers: TLS to the collector", () => {
+  const dir = mkdtempSync(join(tmpdir(), "s3beat-setup-ni-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const ca = join(dir, "ca.pem");
+  writeFileSync(ca, getTestCerts().ca);
+  const LOGSTASH = ["sqsQueues=q:us-east-1", "output=logstash", "outputHosts=oc:5044"];
+
+  it("TLS y without a CA is a missing answer, named with its --set key and variable", () => {
+    const c = collectAnswers([...LOGSTASH, "sslEnabled=y"], {});
+    expect(c.problems).toEqual([
+      "sslCa: missing — CA certificate file (PEM) that issued the collector's certificate (system: the system's CAs) (--set sslCa=… or S3BEAT_SETUP_SSL_CA)",
+    ]);
+  });
+
+  it("takes the TLS answers from --set and S3BEAT_SETUP_*; a bad CA path is listed with its reason", () => {
+    expect(collectAnswers(LOGSTASH, { S3BEAT_SETUP_SSL_ENABLED: "y", S3BEAT_SETUP_SSL_CA: ca, S3BEAT_SETUP_SSL_VERIFICATION_MODE: "certificate" }).answers).toMatchObject({
+      output: "logstash",
+      sslEnabled: true,
+      sslCa: ca,
+      sslVerificationMode: "certificate",
+    });
+    expect(collectAnswers([...LOGSTASH, "sslEnabled=y", "sslCa=system"], {}).answers).toMatchObject({ sslEnabled: true, sslCa: "", sslVerificationMode: "full" });
+    expect(collectAnswers([...LOGSTASH, "sslEnabled=y", `sslCa=${join(dir, "none.pem")}`], {}).problems).toEqual([`sslCa: ${join(dir, "none.pem")}: no such file (from --set)`]);
+  });
+
+  it("refuses TLS answers that do not apply, naming the condition that does not hold", () => {
+    expect(collectAnswers(["sqsQueues=q:us-east-1", "sslEnabled=y", `sslCa=${ca}`], {}).problems).toEqual([
+      "sslEnabled: only used when output is logstash (from --set)",
+      "sslCa: only used when output is logstash (from --set)",
+    ]);
+    expect(collectAnswers([...LOGSTASH, "sslVerificationMode=none"], {}).problems).toEqual(["sslVerificationMode: only used when sslEnabled is true (from --set)"]);
+  });
+
+  it("gives the same file as the interactive walk with the same TLS replies", async () => {
+    const replies: Record<string, string> = { sqsQueues: "q:us-east-1", awsFlag: "true", output: "logstash", outputHosts: "oc", sslEnabled: "y", sslCa: ca, sslVerificationMode: "strict" };
+    const ask: Ask = async (q, validate) => {
+      const text = replies[q.key] ?? q.default ?? "";
+      expect(validate(text)).toBe(true);
+      return text;
+    };
+    const interactive = await askQuestions(ask);
+    const c = collectAnswers(Object.entries(replies).map(([k, v]) => `${k}=${v}`), {});
+    expect(c.problems).toEqual([]);
     expect(renderConfig(c.answers!)).toBe(renderConfig(interactive));
   });
 });

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { askQuestions, type Ask } from "../../src/setup/interactive.ts";
 import { QUESTIONS, parseYesNo } from "../../src/setup/questions.ts";
-import { applies, reasonInvalid, type AnswerKey, type Answers, type QuestionSpec } from "../../src/setup/spec.ts";
+import { applies, conditionText, reasonInvalid, type AnswerKey, type Answers, type QuestionSpec } from "../../src/setup/spec.ts";
+import { getTestCerts } from "../support/tlsCerts.ts";
 
 const spec = (key: AnswerKey): QuestionSpec => {
   const s = QUESTIONS.find((q) => q.key === key);
@@ -13,9 +17,25 @@ const parse = (key: AnswerKey, text: string, answers: Partial<Answers> = {}) => 
 const ARN = "arn:aws:iam::123456789012:role/s3beat-reader";
 const THIS_FILE = fileURLToPath(import.meta.url);
 
+// PEM files for the CA question: a CA, a leaf it issued, a key, garbage, an unparsable certificate.
+const certs = getTestCerts();
+const pemDir = mkdtempSync(join(tmpdir(), "s3beat-setup-pem-"));
+afterAll(() => rmSync(pemDir, { recursive: true, force: true }));
+const pemFile = (name: string, text: string) => {
+  const path = join(pemDir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const CA = pemFile("ca.pem", certs.ca);
+const BUNDLE = pemFile("bundle.pem", certs.serverCert + certs.ca);
+const LEAF = pemFile("server.pem", certs.serverCert);
+const KEY_FILE = pemFile("server.key", certs.serverKey);
+const NOT_PEM = pemFile("notes.txt", "hello\n");
+const BROKEN = pemFile("broken.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+
 describe("the question flow", () => {
   it("asks in the order of DESIGN §3, the role questions and the output path only conditionally", () => {
-    expect(QUESTIONS.map((q) => [q.key, q.kind, q.when ? `${q.when.key}=${String(q.when.is)}` : "always"])).toEqual([
+    expect(QUESTIONS.map((q) => [q.key, q.kind, q.when ? conditionText(q.when) : "always"])).toEqual([
       ["sqsQueues", "input", "always"],
       ["awsFlag", "select", "always"],
       ["accessKeyID", "input", "awsFlag=false"],
@@ -28,6 +48,9 @@ describe("the question flow", () => {
       ["output", "select", "always"],
       ["outputPath", "input", "output=file"],
       ["outputHosts", "input", "output=logstash"],
+      ["sslEnabled", "confirm", "output=logstash"],
+      ["sslCa", "input", "output=logstash and sslEnabled=true"],
+      ["sslVerificationMode", "select", "output=logstash and sslEnabled=true"],
     ]);
   });
 
@@ -45,6 +68,9 @@ describe("the question flow", () => {
       output: "console",
       outputPath: undefined,
       outputHosts: undefined,
+      sslEnabled: "false",
+      sslCa: undefined,
+      sslVerificationMode: "full",
     });
     // Every default is itself a valid answer.
     for (const q of QUESTIONS) if (q.default !== undefined) expect(reasonInvalid(q, q.default, { sqsQueues: ["q:us-east-1"] }), q.key).toBeUndefined();
@@ -67,6 +93,18 @@ describe("the question flow", () => {
     expect(applies(spec("roleArn"), { assumeRoleFlag: false })).toBe(false);
     expect(applies(spec("roleArn"), {})).toBeUndefined();
     expect(applies(spec("sqsQueues"), {})).toBe(true);
+  });
+
+  it("applies() checks a chained condition outermost first: the CA only for logstash with TLS", () => {
+    expect(applies(spec("sslCa"), { output: "logstash", sslEnabled: true })).toBe(true);
+    expect(applies(spec("sslCa"), { output: "logstash", sslEnabled: false })).toBe(false);
+    expect(applies(spec("sslCa"), { output: "console" })).toBe(false); // sslEnabled never asked
+    expect(applies(spec("sslCa"), { output: "logstash" })).toBeUndefined();
+    expect(applies(spec("sslCa"), {})).toBeUndefined();
+  });
+
+  it("offers the four verification modes, full first", () => {
+    expect(spec("sslVerificationMode").choices?.map((c) => c.value)).toEqual(["full", "certificate", "strict", "none"]);
   });
 });
 
@@ -97,6 +135,13 @@ describe("valid answers and what they become", () => {
     ["output", "console", "console"],
     ["outputPath", " /var/lib/s3beat/out ", "/var/lib/s3beat/out"],
     ["outputHosts", "opencollector:5044, logstash", ["opencollector:5044", "logstash:5044"]],
+    ["sslEnabled", "y", true],
+    ["sslEnabled", "false", false],
+    ["sslCa", ` ${CA} `, CA],
+    ["sslCa", BUNDLE, BUNDLE],
+    ["sslCa", "System", ""],
+    ["sslVerificationMode", "Certificate", "certificate"],
+    ["sslVerificationMode", "none", "none"],
   ])("%s %j → %j", (key, text, expected) => {
     expect(parse(key, text, { sqsQueues: ["a:us-east-1", "b:us-east-1"] })).toEqual(expected);
   });
@@ -134,11 +179,26 @@ describe("invalid answers and their reasons", () => {
     ["outputPath", "  ", "enter the directory"],
     ["outputPath", "/tmp/a\nb", "must not contain control characters"],
     ["outputPath", THIS_FILE, `${THIS_FILE} exists and is not a directory`],
+    ["sslEnabled", "tls", "answer y or n"],
+    ["sslCa", "", "enter the path of the CA certificate file (PEM), or system to trust the system's CAs"],
+    ["sslCa", join(pemDir, "missing.pem"), `${join(pemDir, "missing.pem")}: no such file`],
+    ["sslCa", pemDir, `${pemDir} is a directory`],
+    ["sslCa", NOT_PEM, `${NOT_PEM} is not a PEM certificate (no -----BEGIN CERTIFICATE----- line`],
+    ["sslCa", KEY_FILE, `${KEY_FILE} holds a private key, not a certificate`],
+    ["sslCa", BROKEN, `${BROKEN}: certificate 1 of 1 does not parse`],
+    ["sslCa", LEAF, `${LEAF} is the certificate of CN=127.0.0.1, issued by CN=s3beat test CA, not a CA`],
+    ["sslVerificationMode", "partial", "expected one of full, certificate, strict, none"],
   ])("%s %j: %s", (key, text, reason) => {
     const got = reasonInvalid(spec(key), text, { sqsQueues: ["a:us-east-1", "b:us-east-1"] });
     expect(got).toBeDefined();
     if (typeof reason === "string") expect(got).toContain(reason);
     else expect(got).toMatch(reason);
+  });
+
+  it("makes a relative CA path absolute and expands ~/ (the daemon may run from another directory)", () => {
+    const rel = join("test", "unit", "ca.pem");
+    expect(reasonInvalid(spec("sslCa"), rel, {})).toBe(`${resolve(rel)}: no such file`);
+    expect(reasonInvalid(spec("sslCa"), "~/no-such-s3beat-ca.pem", {})).toBe(`${join(homedir(), "no-such-s3beat-ca.pem")}: no such file`);
   });
 
   it("never quotes a secret access key in the reason", () => {
@@ -198,6 +258,20 @@ describe("askQuestions (the interactive walk, with a fake terminal)", () => {
     expect(t.reasons.roleArn).toEqual([expect.stringContaining("expected a role ARN")]);
     expect(t.reasons.sessionDuration).toEqual(["must be between 15m and 12h, got 10m"]);
     expect(answers).toMatchObject({ awsFlag: true, roleArn: [ARN], sessionDuration: "2h", output: "file", outputPath: "/tmp/s3beat-out" });
+  });
+
+  it("for logstash asks TLS (default N: no CA question), and with y the CA, re-asked with its reason, and the mode", async () => {
+    const without = scripted({ sqsQueues: ["q:us-east-1"], awsFlag: ["true"], output: ["logstash"], outputHosts: ["oc"] });
+    const a = await askQuestions(without.ask);
+    expect(without.asked).toEqual(["sqsQueues", "awsFlag", "assumeRoleFlag", "output", "outputHosts", "sslEnabled"]);
+    expect(a).toMatchObject({ sslEnabled: false, sslCa: "", sslVerificationMode: "full" });
+
+    const missing = join(pemDir, "nope.pem");
+    const t = scripted({ sqsQueues: ["q:us-east-1"], awsFlag: ["true"], output: ["logstash"], outputHosts: ["oc"], sslEnabled: ["y"], sslCa: [missing, LEAF, CA], sslVerificationMode: ["certificate"] });
+    const b = await askQuestions(t.ask);
+    expect(t.asked).toEqual(["sqsQueues", "awsFlag", "assumeRoleFlag", "output", "outputHosts", "sslEnabled", "sslCa", "sslVerificationMode"]);
+    expect(t.reasons.sslCa).toEqual([`${missing}: no such file`, expect.stringContaining("not a CA")]);
+    expect(b).toMatchObject({ sslEnabled: true, sslCa: CA, sslVerificationMode: "certificate" });
   });
 
   it("checks the number of ARNs against the queues answered before", async () => {

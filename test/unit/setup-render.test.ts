@@ -19,6 +19,9 @@ const base: Answers = {
   output: "console",
   outputPath: "",
   outputHosts: [],
+  sslEnabled: false,
+  sslCa: "",
+  sslVerificationMode: "full",
 };
 
 const load = (a: Answers, env: NodeJS.ProcessEnv = ENV): LoadedConfig => loadConfigText(renderConfig(a), "s3beat.yml", env);
@@ -153,5 +156,41 @@ describe("the logstash output", () => {
     const loaded = load({ ...base, output: "logstash", outputHosts: ["opencollector:5044", "[::1]:5045"] });
     expect(loaded.settings.output).toMatchObject({ kind: "logstash", hosts: [{ host: "opencollector", port: 5044 }, { host: "::1", port: 5045 }], compressionLevel: 3 });
     expect(warnings(loaded)).toEqual([]);
+  });
+
+  const logstash: Answers = { ...base, output: "logstash", outputHosts: ["opencollector:5044"] };
+
+  it("without TLS writes no ssl section (only a commented hint), and the output has no ssl", () => {
+    const text = renderConfig(logstash);
+    expect(text).not.toMatch(/^\s+ssl[.:]/m);
+    expect(text).toMatch(/^\s+#ssl\.certificate_authorities:/m);
+    expect(load(logstash).settings.output).not.toHaveProperty("ssl");
+  });
+
+  it("with TLS and a CA file writes ssl.enabled and certificate_authorities, which load (verification full, not written)", () => {
+    const a: Answers = { ...logstash, sslEnabled: true, sslCa: "/etc/s3beat/ca dir/collector-ca.pem" };
+    const text = renderConfig(a);
+    expect(text).toContain("  ssl:\n    enabled: true");
+    expect(text).toContain('    certificate_authorities: ["/etc/s3beat/ca dir/collector-ca.pem"]');
+    expect(text).not.toMatch(/^\s+verification_mode:/m);
+    const loaded = load(a);
+    expect(warnings(loaded)).toEqual([]);
+    expect(loaded.settings.output).toMatchObject({
+      kind: "logstash",
+      ssl: { certificateAuthorities: ["/etc/s3beat/ca dir/collector-ca.pem"], verificationMode: "full" },
+    });
+  });
+
+  it("with TLS and the system's CAs writes no certificate_authorities; a verification mode other than full is written", () => {
+    const loaded = load({ ...logstash, sslEnabled: true, sslCa: "", sslVerificationMode: "certificate" });
+    expect(loaded.settings.output).toMatchObject({ kind: "logstash", ssl: { certificateAuthorities: [], verificationMode: "certificate" } });
+    expect(renderConfig({ ...logstash, sslEnabled: true, sslVerificationMode: "none" })).toMatch(/^ {4}verification_mode: none +# /m);
+  });
+
+  it("comments every ssl key line", () => {
+    const lines = renderConfig({ ...logstash, sslEnabled: true, sslCa: "/ca.pem", sslVerificationMode: "strict" }).split("\n");
+    const ssl = lines.slice(lines.indexOf("  ssl:") + 1, lines.indexOf("  ssl:") + 4);
+    expect(ssl.map((l) => l.trim().split(":")[0])).toEqual(["enabled", "certificate_authorities", "verification_mode"]);
+    expect(ssl.filter((l) => !/ # \S/.test(l))).toEqual([]);
   });
 });
