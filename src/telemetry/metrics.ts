@@ -10,7 +10,8 @@ import { newStats, type Stats } from "./stats.ts";
 
 export const METRIC_PREFIX = "s3beat_";
 
-export type ObjectOutcomeLabel = "delivered" | "filtered" | "not_found" | "failed";
+/** How an object ended: read whole, skipped by key filters, gone, failed (retried), too large (cut at the size limit), poison (deterministically unreadable). */
+export type ObjectOutcomeLabel = "delivered" | "filtered" | "not_found" | "failed" | "too_large" | "poison";
 export type BacklogState = "visible" | "in_flight" | "delayed";
 
 /** What one queue's intake and pipeline record; bound to the queue's label. */
@@ -35,6 +36,8 @@ export interface QueueMetrics {
   eventsPublished(n: number): void;
   eventsAcked(n: number): void;
   eventTruncated(): void;
+  /** An event whose bytes were not valid UTF-8 (shipped with U+FFFD and flagged). */
+  eventInvalidUtf8(): void;
 }
 
 /** What an output records; bound to the output's name. */
@@ -82,6 +85,7 @@ export class Metrics {
     published: this.#counter("events_published_total", "events handed to the output", ["queue"]),
     acked: this.#counter("events_acked_total", "events acknowledged by the output", ["queue"]),
     truncated: this.#counter("events_truncated_total", "events cut to maxEventBytes", ["queue"]),
+    invalidUtf8: this.#counter("events_invalid_utf8_total", "events whose bytes were not valid UTF-8 (flagged, invalid sequences replaced by U+FFFD)", ["queue"]),
     outputWriteErrors: this.#counter("output_write_errors_total", "failed publishes or writes of the output", ["output"]),
     outputReconnects: this.#counter("output_reconnects_total", "connections opened again after a failure or close", ["output", "host"]),
     credRefreshes: this.#counter("credentials_refreshes_total", "successful sts:AssumeRole calls", ["role"]),
@@ -132,8 +136,8 @@ export class Metrics {
     const s = this.stats;
     const released = this.#releasedIds;
     // Series exist from the start at 0, so rate() and alerts see them before the first event.
-    for (const c of [this.#c.received, this.#c.deleted, this.#c.retried, this.#c.released, this.#c.malformed, this.#c.testEvents, this.#c.receiveErrors, this.#c.bytesRead, this.#c.bytesDecoded, this.#c.published, this.#c.acked, this.#c.truncated]) c.inc(q, 0);
-    for (const outcome of ["delivered", "filtered", "not_found", "failed"]) this.#c.objects.inc({ queue, outcome }, 0);
+    for (const c of [this.#c.received, this.#c.deleted, this.#c.retried, this.#c.released, this.#c.malformed, this.#c.testEvents, this.#c.receiveErrors, this.#c.bytesRead, this.#c.bytesDecoded, this.#c.published, this.#c.acked, this.#c.truncated, this.#c.invalidUtf8]) c.inc(q, 0);
+    for (const outcome of ["delivered", "filtered", "not_found", "failed", "too_large", "poison"]) this.#c.objects.inc({ queue, outcome }, 0);
     for (const outcome of ["ok", "failed"]) this.#c.extensions.inc({ queue, outcome }, 0);
     this.#g.inFlight.set(q, 0);
     return {
@@ -185,6 +189,8 @@ export class Metrics {
         if (outcome === "delivered") s.objectsRead++;
         else if (outcome === "filtered") s.objectsFiltered++;
         else if (outcome === "not_found") s.objectsNotFound++;
+        else if (outcome === "too_large") s.objectsTooLarge++;
+        else if (outcome === "poison") s.objectsPoison++;
         else s.objectsFailed++;
         this.#c.objects.inc({ queue, outcome });
       },
@@ -207,6 +213,10 @@ export class Metrics {
       eventTruncated: () => {
         s.eventsTruncated++;
         this.#c.truncated.inc(q);
+      },
+      eventInvalidUtf8: () => {
+        s.eventsInvalidUtf8++;
+        this.#c.invalidUtf8.inc(q);
       },
     };
   }

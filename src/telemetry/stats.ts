@@ -12,9 +12,12 @@ export interface Stats {
   objectsFiltered: number;
   objectsNotFound: number;
   objectsFailed: number;
+  objectsTooLarge: number;
+  objectsPoison: number;
   eventsPublished: number;
   eventsAcked: number;
   eventsTruncated: number;
+  eventsInvalidUtf8: number;
   receiveErrors: number;
   visibilityExtensions: number;
   bytesRead: number;
@@ -36,9 +39,12 @@ export function newStats(): Stats {
     objectsFiltered: 0,
     objectsNotFound: 0,
     objectsFailed: 0,
+    objectsTooLarge: 0,
+    objectsPoison: 0,
     eventsPublished: 0,
     eventsAcked: 0,
     eventsTruncated: 0,
+    eventsInvalidUtf8: 0,
     receiveErrors: 0,
     visibilityExtensions: 0,
     bytesRead: 0,
