@@ -8,10 +8,11 @@ import { createOutput, MeteredOutput } from "./outputs/index.ts";
 import type { Output, OutputObserver } from "./outputs/output.ts";
 import { describeCause, errorFields } from "./pipeline/errors.ts";
 import { handleMessage, type MessageHandlerDeps, type QueueContext } from "./pipeline/messageHandler.ts";
+import { ByteBudget } from "./pipeline/budget.ts";
 import { receiveVisibilitySeconds } from "./pipeline/visibility.ts";
 import { decoderChooser } from "./reader/decoderChoice.ts";
 import { S3ObjectGetter } from "./reader/objectSource.ts";
-import { BacklogReader, type Backlog } from "./source/backlog.ts";
+import { BacklogReader, DeadLetterLookup, type Backlog } from "./source/backlog.ts";
 import { DeleteBatcher } from "./source/deleteBatcher.ts";
 import { pollQueue, sleep } from "./source/poller.ts";
 import { Slots } from "./source/slots.ts";
@@ -136,6 +137,9 @@ export class Daemon {
       visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
       receiveVisibilitySeconds: receiveVisibilitySeconds(s.visibilityTimeoutSeconds),
       backoff: { initSeconds: s.retryBackoffInitSeconds, maxSeconds: s.retryBackoffMaxSeconds },
+      maxObjectBytes: s.maxObjectBytes,
+      maxCompressionRatio: s.maxCompressionRatio,
+      budget: new ByteBudget(),
     };
     const attempts = await Promise.all(s.sqsQueues.map((entry, index) => this.#openQueue(index, entry)));
     const failed = attempts.filter((a): a is QueueFailure => "error" in a);
@@ -192,7 +196,9 @@ export class Daemon {
     const receiver = this.#opts.wrapReceiver?.(sqs, name) ?? sqs;
     this.#backlogs.push({ name, reader: new BacklogReader(access.sqs, access.caller, url, ref.region) });
     this.#queueNames.push(name);
-    return { sqs, receiver, ctx: { name, region: ref.region, settler: sqs, deleter: new DeleteBatcher(sqs), objects, metrics: this.metrics.forQueue(name) } };
+    // Poison messages go to the queue's dead-letter queue at once (pipeline/decision.ts).
+    const deadLetter = { queueArn: sqs.arn, lookup: new DeadLetterLookup(access.sqs, access.caller, url, ref.region), sender: sqs };
+    return { sqs, receiver, ctx: { name, region: ref.region, settler: sqs, deleter: new DeleteBatcher(sqs), objects, metrics: this.metrics.forQueue(name), deadLetter } };
   }
 
   /** Tries a queue that could not be used again, with backoff (1 s doubling to 60 s), until it opens or the daemon stops. */

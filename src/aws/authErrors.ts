@@ -165,6 +165,7 @@ export const IAM_ACTION: Readonly<Record<string, string>> = {
   CopyObject: "s3:PutObject",
   DeleteObject: "s3:DeleteObject",
   ReceiveMessage: "sqs:ReceiveMessage",
+  SendMessage: "sqs:SendMessage",
   DeleteMessage: "sqs:DeleteMessage",
   DeleteMessageBatch: "sqs:DeleteMessage",
   ChangeMessageVisibility: "sqs:ChangeMessageVisibility",

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { answerKeysHelp } from "../setup/nonInteractive.ts";
 import { VERSION } from "../version.ts";
+import { reraiseEarlySignals } from "./earlySignals.ts";
 import { EXIT } from "./exit.ts";
 
 const program = new Command()
@@ -86,6 +87,11 @@ program
     const { buildInfo } = await import("../version.ts");
     process.stdout.write(`s3beat ${VERSION} (node ${process.version}, ${process.platform}/${process.arch}, build: ${buildInfo()})\n`);
   });
+
+// Every command but `run` (which stops gracefully on them) gives early signals their default effect.
+program.hook("preAction", (_program, command) => {
+  if (command.name() !== "run") reraiseEarlySignals();
+});
 
 try {
   await program.parseAsync(process.argv);

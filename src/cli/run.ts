@@ -3,6 +3,7 @@ import { CURRENT_CONFIG_VERSION, formatProblem } from "../config/load.ts";
 import { Daemon, StartupError } from "../daemon.ts";
 import { createLogger, type Logger } from "../logging/logger.ts";
 import { registerSecret } from "../logging/redact.ts";
+import { takeEarlySignals } from "./earlySignals.ts";
 import { EXIT } from "./exit.ts";
 import { loadOrReport } from "./loadConfig.ts";
 import { commandLine } from "../setup/nextSteps.ts";
@@ -54,6 +55,9 @@ export async function runDaemon(daemon: Daemon, log: Logger): Promise<number> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // A stop requested while the CLI was still loading: graceful, like any other.
+  const early = takeEarlySignals()[0];
+  if (early !== undefined) onSignal(early);
   try {
     await daemon.start();
   } catch (err) {

@@ -308,8 +308,21 @@ const s3beatShape = {
   expandEventListFromField: optionalText,
   /** Filebeat-style multiline grouping (lines decoder only). */
   multiline: z.strictObject(multilineShape, { error: section() }).prefault({}),
-  /** Longer events are truncated to this size and flagged. Size, default 10MiB, 1KiB–100MiB. */
+  /** Events longer than this AS SHIPPED (JSON-escaped message bytes) are truncated on a character boundary and flagged. Size, default 10MiB, 1KiB–100MiB. */
   maxEventBytes: byteSize(1024, 100 * MIB).default(10 * MIB),
+  /**
+   * Decompressed bytes read from one object at most. Size, default 10GiB, 1MiB–1024GiB. Past it,
+   * reading stops: the events before are shipped, the object is counted too_large and logged, and
+   * its message is deleted (not retried).
+   */
+  maxObjectBytes: byteSize(MIB, 1024 * 1024 * MIB).default(10 * 1024 * MIB),
+  /**
+   * Decompressed/compressed size ratio a gzip object may reach, judged once 64MiB were
+   * decompressed; past it the object is stopped like one past maxObjectBytes (a decompression
+   * bomb). Whole number, default 1000, 10–100000; deflate cannot exceed about 1032, so 1033 or
+   * more turns the check off.
+   */
+  maxCompressionRatio: int(10, 100_000).default(1000),
   /** Per-key decoder settings, first match wins (Filebeat's file_selectors). Default none. */
   fileSelectors: z
     .array(z.strictObject(fileSelectorShape, { error: section() }), { error: "expected a list of selectors" })
@@ -827,6 +840,8 @@ export function toSettings(c: ConfigYaml, env: NodeJS.ProcessEnv = process.env):
       expandEventListFromField: s.expandEventListFromField,
       multiline: m.pattern && { pattern: m.pattern, negate: m.negate, match: m.match, maxLines: m.maxLines },
       maxEventBytes: s.maxEventBytes,
+      maxObjectBytes: s.maxObjectBytes,
+      maxCompressionRatio: s.maxCompressionRatio,
       fileSelectors: s.fileSelectors.map((sel) => toSelector(sel, s)),
       maxMessagesInFlight: s.maxMessagesInFlight,
       visibilityTimeoutSeconds: s.visibilityTimeout,

@@ -23,7 +23,7 @@ export interface DecoderSettings {
   expandEventListFromField?: string;
   /** YAML `multiline.*` (lines decoder only); undefined when `multiline.pattern` is empty. */
   multiline?: MultilineSettings;
-  /** YAML `maxEventBytes` (default `10MiB`): longer events are truncated to this many bytes and flagged. */
+  /** YAML `maxEventBytes` (default `10MiB`): events whose message is longer than this as shipped (JSON-escaped bytes) are truncated and flagged. */
   maxEventBytes: number;
 }
 
@@ -34,6 +34,19 @@ export interface FileSelector extends DecoderSettings {
 }
 
 export interface S3BeatSettings extends DecoderSettings {
+  /**
+   * YAML `maxObjectBytes` (bytes; default `10GiB`, 1MiB–1024GiB): decompressed bytes read from one
+   * object at most. Past it reading stops, the events before are shipped, the object is counted
+   * `too_large` and logged once, and its message is deleted (delivered with truncation, not retried).
+   */
+  maxObjectBytes: number;
+  /**
+   * YAML `maxCompressionRatio` (a ratio; default 1000, 10–100000): a gzip object whose
+   * decompressed/compressed ratio exceeds this once 64 MiB were decompressed is stopped like one
+   * past `maxObjectBytes` (a decompression bomb). Deflate cannot exceed about 1032:1, so 1033 or
+   * more turns the check off.
+   */
+  maxCompressionRatio: number;
   /** YAML `fileSelectors` (default none): first match wins; keys matching none use the top-level decoder settings. */
   fileSelectors: FileSelector[];
   /** YAML `sqsQueues`: `name:region` entries or full queue URLs. At least one. */

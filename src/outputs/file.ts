@@ -1,8 +1,29 @@
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
 import type { FileOutputSettings } from "../config/settings.ts";
+import { silentLogger } from "../logging/logger.ts";
+import { Backoff } from "./lumberjack/backoff.ts";
 import { encodeNdjson } from "./ndjson.ts";
-import type { Output, OutputEvent } from "./output.ts";
+import type { Output, OutputEvent, OutputObserver } from "./output.ts";
+
+export interface FileOutputOptions {
+  /** Receives the output's own messages (write failures, recoveries, a torn line cut off). */
+  log?: Logger;
+  /** Told whether the file can be written (host = the output's name) and of each failed attempt. */
+  observer?: Pick<OutputObserver, "connection" | "writeError">;
+  /** First delay before a failed write is tried again (default 1 s), doubling up to `backoffMaxMs` (default 30 s). */
+  backoffInitMs?: number;
+  backoffMaxMs?: number;
+  /** Jitter source in [0, 1) for the backoff (tests pass a constant). */
+  random?: () => number;
+}
+
+/** Failures in a row that are logged as warnings: the first, then every tenth (the others at debug). */
+const LOUD_EVERY = 10;
+/** Bytes read per step when looking backwards for the last newline of an existing file. */
+const TAIL_CHUNK = 64 * 1024;
 
 /**
  * Appends events as NDJSON to `<path>/<filename>`, like libbeat's file output. Each batch is
@@ -10,44 +31,106 @@ import type { Output, OutputEvent } from "./output.ts";
  * non-empty file past `rotateEveryBytes`, the file is rotated: `<filename>` becomes
  * `<filename>.1`, `.1` becomes `.2`, …, keeping at most `numberOfFiles` files (active included).
  *
- * Publishes run one at a time in call order. The directory and file are opened lazily, and any
- * failure drops the open file so that the next publish starts again from scratch.
+ * Publishes run one at a time in call order. The directory and file are opened lazily. A failed
+ * open, write, sync or rotation (a full disk, a permission, an I/O error) is not the batch's
+ * failure: the partial write is cut off, the file dropped, and the batch written again after a
+ * backoff, for as long as it takes. Its publish stays pending meanwhile, so the pipeline stops
+ * taking messages (backpressure) and the ones in progress stay hidden; the observer hears that the
+ * output is down, and /readyz says why. `destroy` ends the waiting: pending publishes reject.
  */
 export class FileOutput implements Output {
   readonly name = "file";
+  /** With an observer the output reports its own state (MeteredOutput leaves it alone). */
+  readonly reportsConnections: boolean;
   private readonly settings: FileOutputSettings;
   private readonly file: string;
+  private readonly log: Logger;
+  private readonly observer: FileOutputOptions["observer"];
+  private readonly backoff: Backoff;
   private handle: FileHandle | undefined;
   /** Size of the active file; valid while `handle` is set. */
   private size = 0;
+  /**
+   * The active file's identity and the size that was last synced whole. Bytes beyond it on reopen
+   * are a failed attempt whose cut-off failed too: never acknowledged, so they are cut off.
+   */
+  private committed: { dev: number; ino: number; size: number } | undefined;
   /** Settles (never rejects) when every publish issued so far has finished. */
   private tail: Promise<void> = Promise.resolve();
   private closed = false;
   private closing: Promise<void> | undefined;
+  /** Aborted by destroy: retries stop and the backoff sleep ends. */
+  private readonly stopped = new AbortController();
+  /** Rejecters of the publishes not settled yet, for destroy. */
+  private readonly pending = new Set<(err: Error) => void>();
+  /** Failed attempts since a batch was last written. */
+  private failures = 0;
 
-  constructor(settings: FileOutputSettings) {
+  constructor(settings: FileOutputSettings, opts: FileOutputOptions = {}) {
     this.settings = settings;
     this.file = join(settings.path, settings.filename);
+    this.log = opts.log ?? silentLogger();
+    this.observer = opts.observer;
+    this.reportsConnections = opts.observer !== undefined;
+    this.backoff = new Backoff(opts.backoffInitMs ?? 1000, opts.backoffMaxMs ?? 30_000, opts.random);
+    this.observer?.connection(this.name, true);
   }
 
+  /** Resolves once the batch is written and `fdatasync`ed; waits (retrying) while the file cannot be written. */
   publish(events: readonly OutputEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`file output ${this.file} is closed`));
-    const run = this.tail.then(() => this.write(events));
-    this.tail = run.catch(() => undefined);
-    return run;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.add(reject);
+      const run = this.tail.then(() => this.write(events));
+      this.tail = run.catch(() => undefined);
+      run.then(resolve, reject).finally(() => this.pending.delete(reject));
+    });
   }
 
-  /** Waits for pending publishes, then closes the file. Idempotent. */
+  /** Waits for pending publishes (however long a failing file takes: see destroy), then closes the file. Idempotent. */
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= this.tail.then(() => this.drop());
     return this.closing;
   }
 
+  /**
+   * Stops retrying and rejects every pending publish now (their messages are not deleted, so their
+   * events come again). Does not wait for a file operation stuck in the kernel; the file is closed
+   * once it returns.
+   */
+  async destroy(reason: string): Promise<void> {
+    this.closed = true;
+    if (!this.stopped.signal.aborted) {
+      const err = new Error(`file output ${this.file} stopped (${reason}) before the events were written; they are not acknowledged`);
+      this.stopped.abort(err);
+      for (const reject of this.pending) reject(err);
+      this.pending.clear();
+    }
+    this.closing ??= this.tail.then(() => this.drop());
+    this.closing.catch(() => undefined);
+  }
+
+  /** Writes one batch, retrying with backoff until it is durable or the output is destroyed. */
   private async write(events: readonly OutputEvent[]): Promise<void> {
     if (events.length === 0) return;
     const data = encodeNdjson(events);
+    for (;;) {
+      if (this.stopped.signal.aborted) throw this.stopped.signal.reason as Error;
+      try {
+        await this.attempt(data);
+      } catch (err) {
+        if (this.stopped.signal.aborted) throw this.stopped.signal.reason as Error;
+        await this.failed(err);
+        continue;
+      }
+      if (this.failures > 0) this.recovered();
+      return;
+    }
+  }
 
+  /** One try: open, rotate if due, write, sync. On failure the partial write is cut off and the file dropped. */
+  private async attempt(data: Buffer): Promise<void> {
     let handle = await this.ensureOpen();
     if (this.size > 0 && this.size + data.length > this.settings.rotateEveryBytes) {
       await this.rotate();
@@ -63,12 +146,37 @@ export class FileOutput implements Output {
       }
       await handle.datasync();
       this.size += data.length;
+      if (this.committed) this.committed.size = this.size;
     } catch (err) {
-      // Cut a partial batch off so the next batch does not continue a half-written line.
+      // Cut a partial batch off so the next batch does not continue a half-written line. Should
+      // the cut fail too, the reopen cuts back to `committed`.
       await handle.truncate(before).catch(() => undefined);
       await this.drop().catch(() => undefined);
       throw new Error(`file output: writing ${this.file} failed: ${messageOf(err)}`, { cause: err });
     }
+  }
+
+  /** Counts, reports and logs (throttled) a failed attempt, then waits out the backoff. */
+  private async failed(err: unknown): Promise<void> {
+    this.failures++;
+    const delayMs = this.backoff.next();
+    const message = messageOf(err);
+    const code = codeOf(err);
+    this.observer?.writeError();
+    this.observer?.connection(this.name, false, message);
+    const loud = this.failures <= 1 || this.failures % LOUD_EVERY === 0;
+    this.log[loud ? "warn" : "debug"](
+      { "file.path": this.file, ...(code ? { "error.code": code } : {}), failures: this.failures, retryInMs: delayMs },
+      `${message}; retrying in ${delayMs < 1000 ? `${delayMs}ms` : `${(delayMs / 1000).toFixed(1)}s`} (failure ${this.failures} in a row; events are kept and written when it succeeds)`,
+    );
+    await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+  }
+
+  private recovered(): void {
+    this.log.info({ "file.path": this.file, failures: this.failures }, `file output: writing ${this.file} works again (after ${this.failures} failed attempts)`);
+    this.failures = 0;
+    this.backoff.reset();
+    this.observer?.connection(this.name, true);
   }
 
   /** Opens (creating directory and file as needed) the active file, or returns the open one. */
@@ -91,8 +199,21 @@ export class FileOutput implements Output {
         await handle.chmod(permissions);
         await syncDirectory(path);
       }
-      this.size = (await handle.stat()).size;
-      await endWithNewline(handle, this.size).then((added) => (this.size += added));
+      const { size, dev, ino } = await handle.stat();
+      const last = this.committed;
+      const ours = last !== undefined && last.dev === dev && last.ino === ino && size >= last.size;
+      const keep = ours ? last.size : await lastLineEnd(handle, size);
+      if (keep < size) {
+        await handle.truncate(keep);
+        this.log[ours ? "debug" : "warn"](
+          { "file.path": this.file, bytes: size - keep },
+          ours
+            ? `file output: cut off ${size - keep} bytes of a failed write at the end of ${this.file}`
+            : `file output: cut off a torn last line (${size - keep} bytes without a final newline, left by a process stopped mid-write; never acknowledged, so its events are sent again) at the end of ${this.file}`,
+        );
+      }
+      this.size = keep;
+      this.committed = { dev, ino, size: keep };
     } catch (err) {
       await handle?.close().catch(() => undefined);
       throw new Error(`file output: cannot open ${this.file}: ${messageOf(err)}`, { cause: err });
@@ -167,15 +288,36 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The first error code (ENOSPC, EACCES, EIO, …) along the cause chain. */
+function codeOf(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
+}
+
 /**
- * A process killed mid-write can leave a torn last line. Appending to it would glue the next
- * event onto the fragment and corrupt both, so a missing final newline is added first.
+ * Where the last complete line of a file ends: just after its last newline, 0 when there is none.
+ * A process killed mid-write can leave a torn last line; it was never acknowledged (its message
+ * comes again), so it is cut off rather than kept as a corrupt line. Read backwards in chunks, so
+ * a large file costs only its last line.
  */
-async function endWithNewline(handle: FileHandle, size: number): Promise<number> {
+async function lastLineEnd(handle: FileHandle, size: number): Promise<number> {
   if (size === 0) return 0;
-  const last = Buffer.alloc(1);
-  await handle.read(last, 0, 1, size - 1);
-  if (last[0] === 0x0a) return 0;
-  await handle.write("\n");
-  return 1;
+  const buf = Buffer.alloc(Math.min(size, TAIL_CHUNK));
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - buf.length);
+    let got = 0;
+    while (got < end - start) {
+      const { bytesRead } = await handle.read(buf, got, end - start - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    const at = buf.subarray(0, got).lastIndexOf(0x0a);
+    if (at >= 0) return start + at + 1;
+    end = start;
+  }
+  return 0;
 }

@@ -27,7 +27,7 @@ function createBare(settings: OutputSettings, log?: Logger, observer?: OutputObs
     case "console":
       return new ConsoleOutput(settings);
     case "file":
-      return new FileOutput(settings);
+      return new FileOutput(settings, { ...(log ? { log } : {}), ...(observer ? { observer } : {}) });
     case "logstash":
       return new LumberjackOutput(settings, log ?? silentLogger(), observer);
     default: {

@@ -5,17 +5,73 @@ import type { OutputEvent } from "./output.ts";
 // bench). Pieces stay well below that, and the bytes live in Buffers, freed as soon as they die.
 const PIECE_CHARS = 16 * 1024;
 
-/** A batch as NDJSON bytes: one JSON document per event, each followed by a newline. */
+/** Messages at least this long are written straight into the batch's bytes (see largeDocument). */
+const LARGE_MESSAGE_CHARS = 64 * 1024;
+/** What JSON.stringify would escape in a string (a lone surrogate included). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** Stands for the message while the rest of the event is serialized; found again by its JSON form. */
+const PLACEHOLDER = "\u0001s3beat:message\u0001";
+const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER);
+
+/**
+ * `JSON.stringify(e) + "\n"` as bytes for an event with a large message, without the document as
+ * a string: the rest of the event is serialized around a placeholder and the message written into
+ * the buffer in its place (escaped first only when it needs escaping). An event of megabytes then
+ * costs its buffer, not also a string as large. Undefined for any other event (and in the unlikely
+ * case that another field holds the placeholder's text).
+ */
+function largeDocument(e: OutputEvent): Buffer | undefined {
+  const message = (e as { message?: unknown }).message;
+  if (typeof message !== "string" || message.length < LARGE_MESSAGE_CHARS) return undefined;
+  const doc = JSON.stringify({ ...e, message: PLACEHOLDER });
+  const at = doc.indexOf(PLACEHOLDER_JSON);
+  if (at === -1 || doc.includes(PLACEHOLDER_JSON, at + 1)) return undefined;
+  const head = doc.slice(0, at + 1); // up to the message's opening quote
+  const tail = doc.slice(at + PLACEHOLDER_JSON.length - 1); // from its closing quote
+  const inner = NEEDS_ESCAPE.test(message) ? JSON.stringify(message).slice(1, -1) : message;
+  const headBytes = Buffer.byteLength(head, "utf8");
+  const innerBytes = Buffer.byteLength(inner, "utf8");
+  const tailBytes = Buffer.byteLength(tail, "utf8");
+  const buf = Buffer.allocUnsafe(headBytes + innerBytes + tailBytes + 1);
+  buf.write(head, 0, headBytes, "utf8");
+  buf.write(inner, headBytes, innerBytes, "utf8");
+  buf.write(tail, headBytes + innerBytes, tailBytes, "utf8");
+  buf[buf.length - 1] = 0x0a;
+  return buf;
+}
+
+/**
+ * A batch as NDJSON bytes: one JSON document per event, each followed by a newline. A large
+ * document (an event of megabytes) is encoded on its own, straight into its buffer: appended to a
+ * piece it would be copied once more when the piece is flattened.
+ */
 export function encodeNdjson(events: readonly OutputEvent[], pretty = false): Buffer {
   const pieces: Buffer[] = [];
   let piece = "";
+  const cut = () => {
+    if (piece.length > 0) pieces.push(Buffer.from(piece, "utf8"));
+    piece = "";
+  };
   for (const e of events) {
-    piece += (pretty ? JSON.stringify(e, null, 2) : JSON.stringify(e)) + "\n";
-    if (piece.length >= PIECE_CHARS) {
-      pieces.push(Buffer.from(piece, "utf8"));
-      piece = "";
+    const large = pretty ? undefined : largeDocument(e);
+    if (large !== undefined) {
+      cut();
+      pieces.push(large);
+      continue;
     }
+    const doc = pretty ? JSON.stringify(e, null, 2) : JSON.stringify(e);
+    if (doc.length >= PIECE_CHARS) {
+      cut();
+      const bytes = Buffer.byteLength(doc, "utf8");
+      const buf = Buffer.allocUnsafe(bytes + 1);
+      buf.write(doc, 0, bytes, "utf8");
+      buf[bytes] = 0x0a;
+      pieces.push(buf);
+      continue;
+    }
+    piece += doc + "\n";
+    if (piece.length >= PIECE_CHARS) cut();
   }
-  if (piece.length > 0) pieces.push(Buffer.from(piece, "utf8"));
+  cut();
   return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }

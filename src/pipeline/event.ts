@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import type { DecodedRecord } from "../reader/decoders/decoder.ts";
+import { jsonStringBytes } from "../reader/decoders/shipped.ts";
 
 /** The document shipped to an output (ECS field names, as Filebeat's aws-s3 input uses). */
 export interface BeatEvent {
   "@timestamp": string;
   "@metadata": { beat: "s3beat"; version: string; _id: string };
   message: string;
+  /** `flags`: `truncated` (cut at maxEventBytes), `multiline` (several lines joined), `invalid_utf8` (bytes that were not UTF-8, shipped as U+FFFD). */
   log: { file: { path: string }; offset: number; flags?: string[] };
   aws: { s3: { bucket: { name: string; arn: string }; object: { key: string } } };
   cloud: { provider: "aws"; region: string };
@@ -61,6 +63,7 @@ export function buildEvent(
   const flags: string[] = [];
   if (record.truncated) flags.push("truncated");
   if (record.multiline) flags.push("multiline");
+  if (record.invalidUtf8) flags.push("invalid_utf8");
   if (flags.length > 0) log.flags = flags;
   const event: BeatEvent = {
     "@timestamp": now.toISOString(),
@@ -74,4 +77,23 @@ export function buildEvent(
   };
   if (record.error !== undefined) event.error = { message: record.error };
   return event;
+}
+
+/** `,"error":{"message":""}`: what an event with an error spends beyond the message's own bytes. */
+const ERROR_FIELD_BYTES = 23;
+/** An offset with more digits than any real one, so that the envelope is never under-counted. */
+const WIDEST_OFFSET = 10 ** 15;
+/** Framing around each document: lumberjack's JSON frame header (the NDJSON outputs add one newline). */
+const FRAME_BYTES = 10;
+
+/**
+ * Bytes each event of the object `ref` takes as shipped (one JSON document, as JSON.stringify
+ * writes it): the envelope (every field but the message, with every flag set) measured once per
+ * object, plus the message's and error's JSON-escaped bytes per event. Exact for the message, an
+ * upper bound by a few bytes for the rest; cheap enough for every event (no serialization).
+ */
+export function shippedSizer(ref: ObjectRef, version: string, identifier = "s3beat"): (record: DecodedRecord) => number {
+  const widest: DecodedRecord = { offset: WIDEST_OFFSET, text: "", truncated: true, multiline: true, invalidUtf8: true };
+  const envelope = FRAME_BYTES + Buffer.byteLength(JSON.stringify(buildEvent(ref, widest, version, new Date(), identifier)), "utf8");
+  return (record) => envelope + jsonStringBytes(record.text) + (record.error === undefined ? 0 : ERROR_FIELD_BYTES + jsonStringBytes(record.error));
 }

@@ -1,13 +1,17 @@
+import v8 from "node:v8";
+import vm from "node:vm";
 import type { Logger } from "pino";
 import type { Output } from "../outputs/output.ts";
 import type { Decoder } from "../reader/decoders/decoder.ts";
-import { decompressIfGzip } from "../reader/gzip.ts";
+import { CorruptGzipError, DEFAULT_OBJECT_LIMITS, ObjectTooLargeError, decompressIfGzip } from "../reader/gzip.ts";
 import type { ObjectGetter } from "../reader/objectSource.ts";
 import type { ObjectOutcome } from "./decision.ts";
-import { ObjectError, isNoSuchKey, type WorkContext } from "./errors.ts";
-import { buildEvent, type BeatEvent, type ObjectRef } from "./event.ts";
+import { ObjectError, describeCause, isNoSuchKey, type Poison, type WorkContext } from "./errors.ts";
+import { buildEvent, shippedSizer, type BeatEvent, type ObjectRef } from "./event.ts";
 import type { QueueMetrics } from "../telemetry/metrics.ts";
 import { abortableIterable, untilAborted } from "../util/abort.ts";
+import type { ByteBudget } from "./budget.ts";
+import { formatByteSize } from "../config/units.ts";
 
 export interface ObjectProcessorDeps {
   objects: ObjectGetter;
@@ -22,15 +26,27 @@ export interface ObjectProcessorDeps {
   beatIdentifier?: string;
   keyInclude?: RegExp;
   keyExclude?: RegExp;
-  /** Events per published batch. */
+  /** Events per published batch (default 1024). */
   batchMaxEvents?: number;
-  /** Bytes of message text per published batch. */
+  /**
+   * Bytes per published batch as shipped: the events' JSON documents (default 1 MiB). A batch
+   * goes out before an event would take it past this; an event larger than this goes alone.
+   */
   batchMaxBytes?: number;
   /**
-   * Unacknowledged batches per object. This is what bounds memory while the output is slow: the
-   * reader stops pulling from S3 until the oldest batch is acknowledged.
+   * Unacknowledged batches per object (default 4). With `batchMaxBytes` this is what bounds memory
+   * while the output is slow: the reader stops pulling from S3 while the object has this many
+   * batches, or `maxBatchesInFlight × batchMaxBytes` shipped bytes, unacknowledged.
    */
   maxBatchesInFlight?: number;
+  /** Bytes (as shipped) in flight for the whole process, shared by every object being read. */
+  budget?: ByteBudget;
+  /** s3beat.maxObjectBytes: decompressed bytes read from one object at most (default 10 GiB). */
+  maxObjectBytes?: number;
+  /** s3beat.maxCompressionRatio: decompressed/compressed ratio of a gzip object at most, past 64 MiB (default 1000). */
+  maxCompressionRatio?: number;
+  /** Who may assemble a record past LARGE_RECORD_BYTES (default: the process's one permit; tests pass their own). */
+  largeRecords?: LargeRecordPermit;
 }
 
 export function keySelected(key: string, include?: RegExp, exclude?: RegExp): boolean {
@@ -42,6 +58,12 @@ export function keySelected(key: string, include?: RegExp, exclude?: RegExp): bo
 /**
  * Reads one object and publishes its events. Resolves with the outcome once every event is
  * acknowledged by the output; throws ObjectError (with queue/message/bucket/key) otherwise.
+ *
+ * An object that decompresses past `maxObjectBytes`, or whose gzip data expands more than
+ * `maxCompressionRatio` times, is read up to there only: the events before are shipped, the object
+ * is counted `too_large` and logged once, and it resolves "delivered" (delivered with truncation),
+ * so its message is deleted. Retrying could not help: every read stops at the same place and ships
+ * the same events again, and a decompression bomb would be unpacked again on every receive.
  */
 export async function processObject(
   ref: ObjectRef,
@@ -71,55 +93,110 @@ export async function processObject(
   const batchMaxEvents = deps.batchMaxEvents ?? 1024;
   const batchMaxBytes = deps.batchMaxBytes ?? 1 << 20;
   const maxInFlight = deps.maxBatchesInFlight ?? 4;
+  const maxInFlightBytes = maxInFlight * batchMaxBytes;
+  const limits = {
+    maxObjectBytes: deps.maxObjectBytes ?? DEFAULT_OBJECT_LIMITS.maxObjectBytes,
+    maxCompressionRatio: deps.maxCompressionRatio ?? DEFAULT_OBJECT_LIMITS.maxCompressionRatio,
+  };
+  const sizeOf = shippedSizer(ref, deps.version, deps.beatIdentifier);
   const inFlight: Promise<void>[] = [];
+  /** Shipped bytes of the batches published and not yet acknowledged (or failed). */
+  let inFlightBytes = 0;
   let failure: unknown;
   let batch: BeatEvent[] = [];
+  /** Shipped bytes of `batch`. */
   let batchBytes = 0;
   let events = 0;
+  let tooLarge: ObjectTooLargeError | undefined;
+  const trace: ReadTrace = { bytes: 0 };
+  const gate = new ReadGate(deps.largeRecords ?? LARGE_RECORDS);
 
   const flush = async () => {
     if (batch.length === 0) return;
     const sent = batch;
     const count = sent.length;
+    const bytes = batchBytes;
     batch = [];
     batchBytes = 0;
+    inFlightBytes += bytes;
+    // The process-wide budget first: with many objects at once, this is what bounds memory.
+    await deps.budget?.acquire(bytes, signal);
     // The callbacks capture the count, not the batch: events must not stay reachable until the
     // ack, or they outlive young-generation GCs and pile up as old-generation garbage.
     const acked = deps.output.publish(sent).then(
       () => {
+        inFlightBytes -= bytes;
+        deps.budget?.release(bytes);
         deps.metrics.eventsAcked(count);
       },
       (err: unknown) => {
+        inFlightBytes -= bytes;
+        deps.budget?.release(bytes);
         failure ??= err;
       },
     );
     inFlight.push(acked);
     deps.metrics.eventsPublished(count);
-    // Cut short at the end of the grace period: an output that never acknowledges must not hold the message.
-    if (inFlight.length >= maxInFlight) await untilAborted(inFlight.shift()!, signal);
+    // Reading resumes once the object is back under both bounds: no event is assembled meanwhile,
+    // so a large event in flight is never joined by the next one. Cut short at the end of the
+    // grace period: an output that never acknowledges must not hold the message.
+    while (inFlight.length >= maxInFlight || (inFlight.length > 0 && inFlightBytes >= maxInFlightBytes)) {
+      await untilAborted(inFlight.shift()!, signal);
+    }
   };
 
   try {
     const stored = counted(abortableIterable(body, signal), (n) => deps.metrics.bytesRead(n));
-    const decoded = counted(decompressIfGzip(stored), (n) => deps.metrics.bytesDecoded(n));
-    for await (const record of deps.decoderFor(ref.key)(decoded)) {
-      if (failure !== undefined) break;
-      if (signal.aborted) throw signal.reason;
-      const event = buildEvent(ref, record, deps.version, undefined, deps.beatIdentifier);
-      if (record.truncated) deps.metrics.eventTruncated();
-      batch.push(event);
-      batchBytes += record.text.length;
-      events++;
-      if (batch.length >= batchMaxEvents || batchBytes >= batchMaxBytes) await flush();
+    const decoded = traced(gated(counted(decompressIfGzip(stored, limits), (n) => deps.metrics.bytesDecoded(n)), gate, signal), trace);
+    try {
+      for await (const record of decoderTraced(deps.decoderFor(ref.key)(decoded), trace)) {
+        if (failure !== undefined) break;
+        if (signal.aborted) throw signal.reason;
+        gate.lastOffset = record.offset;
+        const event = buildEvent(ref, record, deps.version, undefined, deps.beatIdentifier);
+        if (record.truncated) deps.metrics.eventTruncated();
+        if (record.invalidUtf8) deps.metrics.eventInvalidUtf8();
+        const size = sizeOf(record);
+        if (batch.length > 0 && batchBytes + size > batchMaxBytes) await flush();
+        batch.push(event);
+        batchBytes += size;
+        events++;
+        if (batch.length >= batchMaxEvents || batchBytes >= batchMaxBytes) await flush();
+      }
+    } catch (err) {
+      // Too large: stop reading, ship what was read (below), and settle as delivered.
+      if (!(err instanceof ObjectTooLargeError)) throw err;
+      tooLarge = err;
     }
     if (failure === undefined) await flush();
     await untilAborted(Promise.all(inFlight), signal);
+    gate.release();
   } catch (err) {
+    gate.release();
     if (signal.aborted) throw err;
-    await Promise.allSettled(inFlight);
-    throw new ObjectError(`cannot read object after ${events} events`, where, err);
+    const poison = failure === undefined ? poisonOf(trace) : undefined;
+    if (poison === undefined) {
+      await Promise.allSettled(inFlight);
+      throw new ObjectError(`cannot read object after ${events} events`, where, err);
+    }
+    // Poison: this is the object's last read (its message goes to the dead-letter queue), so the
+    // events read before the bad bytes are shipped now, once, and their acknowledgements awaited.
+    await flush();
+    await untilAborted(Promise.all(inFlight), signal);
+    if (failure === undefined) throw new ObjectError(`cannot read object after ${events} events`, where, err, { ...poison, events });
+    // The output failed meanwhile: that is transient, and reported below.
   }
   if (failure !== undefined) throw new ObjectError(`output ${deps.output.name} did not acknowledge events`, where, failure);
+
+  if (tooLarge !== undefined) {
+    deps.metrics.object("too_large");
+    deps.log.error(
+      { ...where, events, limit: tooLarge.limit, limitValue: tooLarge.limitValue, decompressedBytes: tooLarge.decompressedBytes, compressedBytes: tooLarge.compressedBytes },
+      `object s3://${ref.bucket}/${ref.key} is too large: ${tooLarge.message}. The ${events} events before were shipped and the message is deleted (not retried: every read would stop at the same place). ` +
+        `To ingest such objects whole, raise s3beat.${tooLarge.limit} (now ${tooLarge.limit === "maxObjectBytes" ? formatByteSize(tooLarge.limitValue) : tooLarge.limitValue}) and send the object's notification again.`,
+    );
+    return "delivered";
+  }
 
   deps.metrics.object("delivered");
   deps.log.debug({ ...where, events }, "object ingested");
@@ -132,5 +209,197 @@ async function* counted<T extends Uint8Array>(source: AsyncIterable<T>, add: (by
   for await (const chunk of source) {
     add(chunk.byteLength);
     yield chunk;
+  }
+}
+
+/**
+ * Where a read failed: in the byte stream (S3 body, gunzip) or in the decoder itself. Only the
+ * failure's origin tells a transient one from poison (the decoder sees the stream's errors too).
+ */
+interface ReadTrace {
+  /** Decompressed bytes handed to the decoder. */
+  bytes: number;
+  sourceError?: unknown;
+  decoderError?: unknown;
+}
+
+/** Passes the decompressed stream through, noting its bytes and the error it fails with. */
+async function* traced(source: AsyncIterable<Buffer>, trace: ReadTrace): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of source) {
+      trace.bytes += chunk.byteLength;
+      yield chunk;
+    }
+  } catch (err) {
+    trace.sourceError ??= err;
+    throw err;
+  }
+}
+
+/** Passes the decoder's records through, noting an error the decoder raised itself. */
+async function* decoderTraced<T>(records: AsyncIterable<T>, trace: ReadTrace): AsyncGenerator<T> {
+  try {
+    yield* records;
+  } catch (err) {
+    if (trace.sourceError === undefined) trace.decoderError ??= err;
+    throw err;
+  }
+}
+
+/**
+ * Classifies a read failure. Poison (the same bytes fail the same way on every receive):
+ * - a CorruptGzipError marked deterministic: zlib rejected bytes it received, or the object ended
+ *   mid-stream after its whole body was read (truncated);
+ * - an error the decoder raised itself (by contract it throws only on structurally broken data,
+ *   e.g. `malformed JSON at byte N`; decoders that flag records, like ndjson, never throw).
+ * Anything else from the byte stream (network, throttling, 5xx, access denied) is transient;
+ * output failures never reach here. Undefined means transient: retried with backoff.
+ */
+function poisonOf(trace: ReadTrace): Omit<Poison, "events"> | undefined {
+  if (trace.sourceError !== undefined) {
+    const e = trace.sourceError;
+    return e instanceof CorruptGzipError && e.deterministic ? { reason: e.message, offset: trace.bytes } : undefined;
+  }
+  if (trace.decoderError === undefined) return undefined;
+  const what = describeCause(trace.decoderError);
+  const at = /\bat byte (\d+)/.exec(what);
+  return { reason: `the decoder rejected the data: ${what}`, offset: at ? Number(at[1]) : trace.bytes };
+}
+
+/**
+ * Past this many bytes read since the start of the object's latest record (a record being
+ * assembled: a long line, a large JSON value, a multiline group, or bytes skipped), reading on
+ * takes the large-record permit.
+ */
+export const LARGE_RECORD_BYTES = 256 * 1024;
+
+/**
+ * One object at a time, process-wide, may assemble a record larger than LARGE_RECORD_BYTES (up to
+ * maxEventBytes): the others wait before reading on, holding at most that much of a record. So
+ * memory holds one large record (with its copies while it is decoded and serialized) however many
+ * messages are in flight, not one per message:
+ *
+ *   memory ≈ fixed + maxMessagesInFlight × (maxBatchesInFlight × batchMaxBytes + batchMaxBytes
+ *            + LARGE_RECORD_BYTES + zlib's window and a chunk) + ~3 × maxEventBytes (the holder)
+ *
+ * The holder never waits for anything but S3 and the output, so waiting for it cannot deadlock.
+ * FIFO; a waiter that aborts (shutdown) leaves the queue.
+ */
+export class LargeRecordPermit {
+  #held = false;
+  #waiters: Array<() => void> = [];
+
+  acquire(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (!this.#held) {
+      this.#held = true;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const grant = () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const i = this.#waiters.indexOf(grant);
+        if (i !== -1) this.#waiters.splice(i, 1);
+        reject(signal.reason);
+      };
+      this.#waiters.push(grant);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Hands the permit to the longest waiter, if any. */
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#held = false;
+  }
+}
+
+const LARGE_RECORDS = new LargeRecordPermit();
+
+/** A full garbage collection runs once this many bytes were read under the permit since the last. */
+const GC_AFTER_LARGE_BYTES = 8 * 1024 * 1024;
+let largeSinceGc = 0;
+let gcScheduled = false;
+
+/**
+ * A large record leaves its garbage off V8's heap: the decompressed chunks it was read from, its
+ * text (Node makes strings of a megabyte and more external) and the output's buffer of it. V8 lets
+ * such garbage grow by 100 MB and more before it collects it, as it sees little allocation on its
+ * own heap. So the permit's holder asks for a full collection every GC_AFTER_LARGE_BYTES it reads
+ * (~10 ms with s3beat's small heap, against the ~100 ms a 10 MiB record takes to read and ship),
+ * which keeps that garbage to about one record. Small records never hold the permit: their
+ * garbage is V8's young generation, which it collects promptly on its own.
+ */
+function largeBytesRead(bytes: number): void {
+  largeSinceGc += bytes;
+  if (largeSinceGc < GC_AFTER_LARGE_BYTES || gcScheduled) return;
+  gcScheduled = true;
+  // Off the reading code's stack, so that what it has just let go of can be collected.
+  setImmediate(() => {
+    gcScheduled = false;
+    largeSinceGc = 0;
+    fullGc();
+  });
+}
+
+let gcFunction: (() => void) | undefined;
+
+function fullGc(): void {
+  if (gcFunction === undefined) {
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (exposed) gcFunction = exposed;
+    else {
+      // Node has no API for a collection; this is how test runners (Jest) get one without --expose-gc.
+      v8.setFlagsFromString("--expose-gc");
+      gcFunction = vm.runInNewContext("gc") as () => void;
+      v8.setFlagsFromString("--no-expose-gc");
+    }
+  }
+  gcFunction();
+}
+
+/** One object's reading, measured against LARGE_RECORD_BYTES. */
+class ReadGate {
+  /** Decompressed bytes handed to the decoder. */
+  read = 0;
+  /** Offset of the latest record the decoder produced: bytes past it are a record in the making. */
+  lastOffset = 0;
+  readonly #permit: LargeRecordPermit;
+  #holding = false;
+  /** `read` when last admitted. */
+  #admitted = 0;
+
+  constructor(permit: LargeRecordPermit) {
+    this.#permit = permit;
+  }
+
+  /** Before reading on: takes the permit while a large record is assembled, gives it back after. */
+  async admit(signal: AbortSignal): Promise<void> {
+    if (this.#holding) largeBytesRead(this.read - this.#admitted);
+    this.#admitted = this.read;
+    if (this.read - this.lastOffset <= LARGE_RECORD_BYTES) this.release();
+    else if (!this.#holding) {
+      await this.#permit.acquire(signal);
+      this.#holding = true;
+    }
+  }
+
+  release(): void {
+    if (!this.#holding) return;
+    this.#holding = false;
+    this.#permit.release();
+  }
+}
+
+/** Passes the decompressed stream through, admitted by `gate` before each read. */
+async function* gated(source: AsyncIterable<Buffer>, gate: ReadGate, signal: AbortSignal): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    gate.read += chunk.byteLength;
+    yield chunk;
+    await gate.admit(signal);
   }
 }

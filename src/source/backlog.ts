@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { AwsCaller } from "../aws/authRetry.ts";
-import { queueArn } from "./sqsQueue.ts";
+import { queueArn, type DeadLetterQueue } from "./sqsQueue.ts";
 
 /** A queue's messages by state, as GetQueueAttributes reports them (approximate, as SQS says). */
 export interface Backlog {
@@ -76,13 +76,57 @@ export class BacklogReader {
 
   async #dlqUrl(arn: string, signal?: AbortSignal): Promise<string | undefined> {
     if (this.#dlq?.arn === arn) return this.#dlq.url;
-    const parts = parseQueueArn(arn);
-    if (!parts) return undefined;
-    const out = await this.#call({ operation: "GetQueueUrl", resourceArn: arn }, () =>
-      this.#client.send(new GetQueueUrlCommand({ QueueName: parts.name, ...(parts.account ? { QueueOwnerAWSAccountId: parts.account } : {}) }), { abortSignal: signal }),
+    const url = await deadLetterQueueUrl(this.#client, this.#call, arn, signal);
+    if (url) this.#dlq = { arn, url };
+    return url;
+  }
+}
+
+/** The URL of the queue an ARN names (GetQueueUrl with its owner's account), or undefined for an unusable ARN. */
+export async function deadLetterQueueUrl(client: SQSClient, call: AwsCaller, arn: string, signal?: AbortSignal): Promise<string | undefined> {
+  const parts = parseQueueArn(arn);
+  if (!parts) return undefined;
+  const out = await call({ operation: "GetQueueUrl", resourceArn: arn }, () =>
+    client.send(new GetQueueUrlCommand({ QueueName: parts.name, ...(parts.account ? { QueueOwnerAWSAccountId: parts.account } : {}) }), { abortSignal: signal }),
+  );
+  return out.QueueUrl || undefined;
+}
+
+/** How long a queue's dead-letter queue (or its absence) is remembered: a redrive policy added later is seen within this. */
+const DEAD_LETTER_CACHE_MS = 5 * 60_000;
+
+/**
+ * Finds a queue's dead-letter queue from its RedrivePolicy (GetQueueAttributes, then GetQueueUrl
+ * of deadLetterTargetArn), for moving poison messages there at once. Cached per queue, answer
+ * "none" included; a failed lookup is not cached (it throws, and the caller retries the message).
+ */
+export class DeadLetterLookup {
+  readonly #client: SQSClient;
+  readonly #call: AwsCaller;
+  readonly #url: string;
+  readonly #arn: string;
+  readonly #now: () => number;
+  #cached: { at: number; dlq: (DeadLetterQueue & { maxReceiveCount?: number }) | undefined } | undefined;
+
+  constructor(client: SQSClient, caller: AwsCaller, url: string, region: string, now: () => number = Date.now) {
+    this.#client = client;
+    this.#call = caller;
+    this.#url = url;
+    this.#arn = queueArn(url, region);
+    this.#now = now;
+  }
+
+  /** The dead-letter queue (and the redrive policy's maxReceiveCount), or undefined when the queue has none. */
+  async find(signal?: AbortSignal): Promise<(DeadLetterQueue & { maxReceiveCount?: number }) | undefined> {
+    if (this.#cached && this.#now() - this.#cached.at < DEAD_LETTER_CACHE_MS) return this.#cached.dlq;
+    const out = await this.#call({ operation: "GetQueueAttributes", resourceArn: this.#arn }, () =>
+      this.#client.send(new GetQueueAttributesCommand({ QueueUrl: this.#url, AttributeNames: ["RedrivePolicy"] }), { abortSignal: signal }),
     );
-    if (!out.QueueUrl) return undefined;
-    this.#dlq = { arn, url: out.QueueUrl };
-    return out.QueueUrl;
+    const attrs = parseQueueAttributes(out.Attributes ?? {});
+    const arn = attrs.deadLetterTargetArn;
+    const url = arn ? await deadLetterQueueUrl(this.#client, this.#call, arn, signal) : undefined;
+    const dlq = arn && url ? { arn, url, ...(attrs.maxReceiveCount ? { maxReceiveCount: attrs.maxReceiveCount } : {}) } : undefined;
+    this.#cached = { at: this.#now(), dlq };
+    return dlq;
   }
 }

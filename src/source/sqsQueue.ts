@@ -3,6 +3,7 @@ import {
   DeleteMessageBatchCommand,
   GetQueueUrlCommand,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { AwsCaller } from "../aws/authRetry.ts";
@@ -28,6 +29,22 @@ export interface MessageSettler {
   changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
 }
 
+/** A queue's dead-letter queue, from its RedrivePolicy (see DeadLetterLookup in backlog.ts). */
+export interface DeadLetterQueue {
+  arn: string;
+  url: string;
+}
+
+/** SendMessage to a dead-letter queue: how s3beat moves a poison message there at once. */
+export interface DeadLetterSender {
+  /**
+   * Sends `body` (the original message's, unchanged) with string message attributes. `dedupId`
+   * (the original message id) is used only when the dead-letter queue is FIFO. Needs
+   * sqs:SendMessage on the dead-letter queue.
+   */
+  sendToDeadLetter(dlq: DeadLetterQueue, body: string, attributes: Record<string, string>, dedupId: string): Promise<void>;
+}
+
 /** The ARN IAM policies name a queue by, from its URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME). */
 export function queueArn(url: string, region: string): string {
   const [account, name] = new URL(url).pathname.split("/").filter(Boolean).slice(-2);
@@ -43,7 +60,7 @@ export async function resolveQueueUrl(client: SQSClient, name: string, region: s
 }
 
 /** One queue, through one SQS client (and so one set of credentials, with their auth policy). */
-export class SqsQueue implements MessageReceiver, MessageSettler {
+export class SqsQueue implements MessageReceiver, MessageSettler, DeadLetterSender {
   readonly url: string;
   readonly arn: string;
   readonly #client: SQSClient;
@@ -99,6 +116,21 @@ export class SqsQueue implements MessageReceiver, MessageSettler {
   async changeVisibility(receiptHandle: string, seconds: number): Promise<void> {
     await this.#call({ operation: "ChangeMessageVisibility", resourceArn: this.arn }, () =>
       this.#client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.url, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds })),
+    );
+  }
+
+  /** Through this queue's client: SQS requires a dead-letter queue in the queue's account and region. */
+  async sendToDeadLetter(dlq: DeadLetterQueue, body: string, attributes: Record<string, string>, dedupId: string): Promise<void> {
+    const fifo = dlq.arn.endsWith(".fifo") ? { MessageGroupId: "s3beat-poison", MessageDeduplicationId: dedupId.slice(0, 128) } : {};
+    await this.#call({ operation: "SendMessage", resourceArn: dlq.arn }, () =>
+      this.#client.send(
+        new SendMessageCommand({
+          QueueUrl: dlq.url,
+          MessageBody: body,
+          MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }])),
+          ...fifo,
+        }),
+      ),
     );
   }
 }

@@ -30,9 +30,9 @@ const ref = (key: string) => ({ bucket: BUCKET, key, size: 1 });
 describe("failures lose nothing and stop nothing", () => {
   const env = useTestAws(BUCKET);
 
-  it("keeps the message while the output fails, and delivers it on a later receive", async () => {
+  it("keeps the message while the output fails (held, not retried), and delivers it once the output works again", async () => {
     const { aws, dir } = env;
-    const { url } = await createQueue(aws, "output-fails");
+    const { url, dlqUrl } = await createQueue(aws, "output-fails", 2);
     const lines = Array.from({ length: 500 }, (_, i) => `retry line ${i}`);
     await putObject(aws, BUCKET, "retry/object.log", lines.join("\n"));
     await sendBodies(aws, url, [s3Notification([ref("retry/object.log")])]);
@@ -40,32 +40,42 @@ describe("failures lose nothing and stop nothing", () => {
     // The output directory's parent is a regular file: every write fails until it is removed.
     const blocker = `${dir}/blocker`;
     await writeFile(blocker, "not a directory");
-    const cfg = await writeConfig(dir, config(aws, url, `${blocker}/out`, ["retryBackoff.init: 1s", "retryBackoff.max: 2s"]), "retry.yml");
+    const cfg = await writeConfig(dir, config(aws, url, `${blocker}/out`, ["visibilityTimeout: 2s", "retryBackoff.init: 1s", "retryBackoff.max: 2s"]), "retry.yml");
     const { lines: logs, log } = captureLogs();
     const daemon = new Daemon((await loadConfigFile(cfg)).settings, { log });
     await daemon.start();
     try {
-      await waitFor("a failed attempt", () => daemon.stats.messagesRetried >= 1);
-      expect(daemon.stats.messagesDeleted).toBe(0);
+      await waitFor("a failed write", () => logs.some((l) => String(l.message).includes("events are kept and written when it succeeds")));
+      const failure = logs.find((l) => String(l.message).includes("events are kept and written when it succeeds"));
+      expect(failure).toMatchObject({ "log.level": "warn", "error.code": expect.stringMatching(/ENOTDIR|EEXIST/), "file.path": `${blocker}/out/s3beat` });
+      expect(failure?.message).toMatch(/^file output: cannot open .*\/blocker\/out\/s3beat: .*(ENOTDIR|EEXIST).*retrying in/);
+      expect(daemon.health.readiness().notReady).toEqual([{ part: "output file", reason: expect.stringMatching(/file output: cannot open .*(ENOTDIR|EEXIST)/) }]);
+
+      // Held past several visibility timeouts: still in flight, never failed, retried or dead-lettered.
+      await new Promise((r) => setTimeout(r, 5000));
+      expect(daemon.stats).toMatchObject({ messagesReceived: 1, messagesRetried: 0, messagesDeleted: 0, objectsFailed: 0 });
       expect(await queueDepth(aws, url)).toEqual({ visible: 0, inFlight: 1 });
-      const failure = logs.find((l) => l["log.level"] === "error" && String(l.message).includes("retry/object.log"));
-      expect(failure?.message).toMatch(/output file did not acknowledge events.*cannot open/);
-      expect(failure).toMatchObject({ queue: "output-fails", bucket: BUCKET, key: "retry/object.log" });
+      expect(await queueDepth(aws, dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
+      expect(logs.filter((l) => l["log.level"] === "error")).toEqual([]);
 
       await rm(blocker);
-      await waitFor("the retry to succeed", () => daemon.stats.messagesDeleted === 1, 30_000);
+      await waitFor("the held message to be delivered and deleted", () => daemon.stats.messagesDeleted === 1, 30_000);
+      expect(daemon.health.readiness().notReady).toEqual([]);
+      expect(logs.some((l) => String(l.message).includes("works again"))).toBe(true);
     } finally {
       await daemon.stop("test done");
     }
-    expect(daemon.stats.messagesReceived).toBeGreaterThanOrEqual(2);
+    expect(daemon.stats).toMatchObject({ messagesReceived: 1, messagesRetried: 0 });
+    expect(logs.some((l) => String(l.message).includes("kept for retry"))).toBe(false);
     const { events } = await readFileOutput(`${blocker}/out`);
     expect(events.map((e) => e.message)).toEqual(lines);
     expect(await queueDepth(aws, url)).toEqual({ visible: 0, inFlight: 0 });
+    expect(await queueDepth(aws, dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
   it("logs a corrupt gzip object, a malformed notification and a missing object clearly, and keeps serving the rest", async () => {
     const { aws, dir } = env;
-    const { url } = await createQueue(aws, "bad-input");
+    const { url, dlqUrl } = await createQueue(aws, "bad-input");
     const good = gzipSync("good 1\ngood 2\n");
     const corrupt = Buffer.from(gzipSync(Array.from({ length: 2000 }, (_, i) => `line ${i} ${Math.random()}`).join("\n")));
     corrupt.fill(0x55, 200, 400); // damaged in the middle: the header is fine, the deflate data is not
@@ -86,7 +96,8 @@ describe("failures lose nothing and stop nothing", () => {
     const daemon = new Daemon((await loadConfigFile(cfg)).settings, { log });
     await daemon.start();
     try {
-      await waitFor("good, malformed and missing messages deleted and the corrupt one kept", () => daemon.stats.messagesDeleted === 4 && daemon.stats.messagesRetried === 1);
+      // The corrupt object is poison: its message goes to the dead-letter queue at once, not retried.
+      await waitFor("good, malformed and missing messages deleted and the corrupt one dead-lettered", async () => daemon.stats.messagesDeleted === 4 && (await queueDepth(aws, dlqUrl)).visible === 1);
     } finally {
       await daemon.stop("test done");
     }
@@ -100,9 +111,9 @@ describe("failures lose nothing and stop nothing", () => {
 
     const { events } = await readFileOutput(out);
     expect(events.map((e) => e.message).sort()).toEqual(["good 1", "good 2", "good 3"]);
-    expect(daemon.stats).toMatchObject({ messagesMalformed: 1, objectsNotFound: 1, objectsFailed: 1 });
-    // The corrupt object's message is still on the queue, on its way to the dead-letter queue.
-    expect(await queueDepth(aws, url)).toEqual({ visible: 0, inFlight: 1 });
+    expect(daemon.stats).toMatchObject({ messagesMalformed: 1, objectsNotFound: 1, objectsPoison: 1, objectsFailed: 0, messagesRetried: 0 });
+    expect(corruptLog?.message).toMatch(/moved to the dead-letter queue .*bad-input-dlq at once/);
+    expect(await queueDepth(aws, url)).toEqual({ visible: 0, inFlight: 0 });
   });
 
   it("truncates and flags a 20 MB line without holding it, and reads the next line intact", async () => {

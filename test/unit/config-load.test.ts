@@ -54,6 +54,8 @@ describe("defaults", () => {
         s3ForcePathStyle: false,
         decoder: "lines",
         maxEventBytes: 10 * 1024 * 1024,
+        maxObjectBytes: 10 * 1024 ** 3,
+        maxCompressionRatio: 1000,
         fileSelectors: [],
         maxMessagesInFlight: 10,
         visibilityTimeoutSeconds: 300,

@@ -103,8 +103,10 @@ describe("jsonDecoder with expandEventListFromField", () => {
   it("truncates a long element on a char boundary and keeps scanning", async () => {
     const long = { m: "日日日日日日日日", tail: '"]}' }; // the cut lands inside a 3-byte char
     const src = JSON.stringify({ Records: [long, { after: "]" }] });
-    const out = await decodeEveryWay(expand(13), src); // 13 bytes would end inside the 2nd 日
-    expect(out.records).toEqual([rec(12, '{"m":"日日', true), rec(59, '{"after":"]"}')]);
+    // 13 raw bytes would end inside the 3rd 日; as shipped, {\"m\":\" takes 9 bytes and one 日 3
+    // more. The next element (13 bytes) ships as 17 and is cut too, after {\"after\":\" (13).
+    const out = await decodeEveryWay(expand(13), src);
+    expect(out.records).toEqual([rec(12, '{"m":"日', true), rec(59, '{"after":"', true)]);
   });
 
   it("skips a huge other key and truncates a 5 MB element without losing its neighbours", async () => {
@@ -116,7 +118,7 @@ describe("jsonDecoder with expandEventListFromField", () => {
     expect(out.records).toHaveLength(2);
     const [first, second] = out.records as [DecodedRecord, DecodedRecord];
     expect(first.truncated).toBe(true);
-    expect(first.text).toBe(`{"m":"${"é".repeat(497)}`); // 6 + 994 bytes; 1001 would split a char
+    expect(first.text).toBe(`{"m":"${"é".repeat(496)}`); // 9 bytes as shipped ({\"m\":\") + 992; 1001 would split a char
     expect(second).toEqual(rec(src.length - 10, '{"ok":1}'));
     expectSourceText(src, [first, second]);
   });
@@ -149,7 +151,8 @@ describe("jsonDecoder without expandEventListFromField", () => {
 
   it("truncates a long top-level value", async () => {
     const out = await decodeEveryWay(whole(5), '{"a":"bcdef"} 12345678 1');
-    expect(out.records).toEqual([rec(0, '{"a":', true), rec(14, "12345", true), rec(23, "1")]);
+    // Cut as shipped: {\"a takes 4 bytes, the next \" would make 6.
+    expect(out.records).toEqual([rec(0, '{"a', true), rec(14, "12345", true), rec(23, "1")]);
   });
 
   for (const input of ["", " \n\t\r\n "]) {
@@ -200,5 +203,36 @@ describe("jsonDecoder on malformed input", () => {
   it("rejects nesting deeper than 10000", async () => {
     const out = await run(whole(), bySizes(Buffer.from("[".repeat(10_001)), () => 4096));
     expect(out.error).toBe("malformed JSON at byte 10000: nesting deeper than 10000");
+  });
+});
+
+describe("jsonDecoder: size as shipped and invalid UTF-8", () => {
+  it("flags each Records element whose bytes are not UTF-8, and only those", async () => {
+    const raw = (b: number[]) => Buffer.from(b);
+    const src = Buffer.concat([Buffer.from('{"Records":[{"a":"'), raw([0xff, 0xfe]), Buffer.from('"},{"a":"é"},{"a":"'), raw([0xc3]), Buffer.from('"}]}')]);
+    const out = await decodeEveryWay(expand(), src);
+    expect(out.error).toBeUndefined();
+    expect(out.records).toEqual([
+      { ...rec(12, '{"a":"\uFFFD\uFFFD"}'), invalidUtf8: true },
+      rec(23, '{"a":"é"}'),
+      { ...rec(34, '{"a":"\uFFFD"}'), invalidUtf8: true },
+    ]);
+  });
+
+  it("flags a whole top-level value that is not UTF-8", async () => {
+    const out = await decodeEveryWay(whole(), Buffer.from('"\x80" "ok"', "latin1"));
+    expect(out.records).toEqual([{ ...rec(0, '"\uFFFD"'), invalidUtf8: true }, rec(4, '"ok"')]);
+  });
+
+  it("cuts an element that ships past maxEventBytes once escaped (each quote takes 2)", async () => {
+    const element = JSON.stringify({ q: '"'.repeat(300) }); // 608 bytes written, 1216 shipped
+    const out = await decodeEveryWay(expand(1000), `{"Records":[${element},{"n":1}]}`);
+    const [first, second] = out.records as [DecodedRecord, DecodedRecord];
+    expect(first.truncated).toBe(true);
+    expect(element.startsWith(first.text)).toBe(true);
+    const shipped = Buffer.byteLength(JSON.stringify(first.text)) - 2;
+    expect(shipped).toBeLessThanOrEqual(1000);
+    expect(shipped).toBeGreaterThan(996); // the longest prefix that fits
+    expect(second).toEqual(rec(12 + element.length + 1, '{"n":1}'));
   });
 });

@@ -100,3 +100,41 @@ describe("utf8Boundary", () => {
   }
 });
 
+
+describe("linesDecoder: size as shipped and invalid UTF-8", () => {
+  /** UTF-8 text and raw bytes (number arrays), joined. */
+  const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p))));
+
+  it("flags each line whose bytes are not UTF-8, and only those", async () => {
+    const src = bytes("ok\nbad ", [0xff, 0xfe], "\nné: né\ncut ", [0xe6, 0x97], "\n\uFFFD literal\n");
+    const out = await decodeEveryWay(linesDecoder({ maxEventBytes: 1024 }), src);
+    expect(out.records).toEqual([
+      rec(0, "ok"),
+      { ...rec(3, "bad \uFFFD\uFFFD"), invalidUtf8: true },
+      rec(10, "né: né"),
+      { ...rec(19, "cut \uFFFD"), invalidUtf8: true },
+      rec(26, "\uFFFD literal"), // an encoded U+FFFD is valid UTF-8
+    ]);
+  });
+
+  it("cuts a line of NUL bytes to maxEventBytes as shipped (\\u0000: 6 bytes each), wherever chunks end", async () => {
+    const src = Buffer.concat([Buffer.alloc(3000), Buffer.from("\nafter\n")]);
+    const out = await decodeEveryWay(linesDecoder({ maxEventBytes: 1024 }), src, BIG_CHUNKINGS);
+    expect(out.records).toEqual([rec(0, "\u0000".repeat(170), true), rec(3001, "after")]);
+  });
+
+  it("cuts quotes, backslashes and control characters as shipped", async () => {
+    const out = await decodeEveryWay(linesDecoder({ maxEventBytes: 8 }), 'a"b\\c\td\u0001e\n"""""\n');
+    expect(out.records).toEqual([rec(0, 'a"b\\c', true), rec(10, '""""', true)]);
+  });
+
+  it("a 10 MiB line of NUL bytes ships at most maxEventBytes", async () => {
+    const max = 10 * 1024 * 1024;
+    const out = await run(linesDecoder({ maxEventBytes: max }), bySizes(Buffer.alloc(10.5 * 1024 * 1024), () => 65536));
+    expect(out.records).toHaveLength(1);
+    const [r] = out.records as [DecodedRecord];
+    expect(r.truncated).toBe(true);
+    expect(r.text.length).toBe(Math.floor(max / 6));
+    expect(Buffer.byteLength(JSON.stringify(r.text)) - 2).toBeLessThanOrEqual(max);
+  });
+});

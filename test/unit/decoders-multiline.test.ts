@@ -152,7 +152,8 @@ describe("createDecoder", () => {
       { ...base, multiline: { pattern: /^\{"b"/, negate: false, match: "after", maxLines: 10 } },
       [many(0, '{"Records":[{"a":1}]}\n{"b":2}')],
     ],
-    ["lines with a small maxEventBytes", { ...base, maxEventBytes: 4 }, [one(0, '{"Re', true), one(23, '{"b"', true)]],
+    // 4 bytes as shipped: the quote takes 2 (\").
+    ["lines with a small maxEventBytes", { ...base, maxEventBytes: 4 }, [one(0, '{"R', true), one(23, '{"b', true)]],
   ];
   for (const [name, settings, want] of cases) {
     it(name, async () => {
@@ -163,5 +164,28 @@ describe("createDecoder", () => {
   it("the ndjson decoder flags a line that is not JSON", async () => {
     const out = await decodeEveryWay(createDecoder({ ...base, decoder: "ndjson" }), "{\n");
     expect(out.records[0]?.error).toMatch(/^line is not valid JSON: /);
+  });
+});
+
+describe("multiline: size as shipped and invalid UTF-8", () => {
+  it("flags a group with a line that is not UTF-8, not the valid groups", async () => {
+    const src = Buffer.concat([Buffer.from("start 1\n  ok\nstart 2\n  bad "), Buffer.from([0xff]), Buffer.from("\nstart 3\n")]);
+    const out = await decodeEveryWay(lines(/^\s/, false, "after"), src);
+    expect(out.records).toEqual([many(0, "start 1\n  ok"), { ...many(13, "start 2\n  bad \uFFFD"), invalidUtf8: true }, one(29, "start 3")]);
+  });
+
+  it("counts the joined text as shipped: each \\n takes 2 bytes, each quote 2", async () => {
+    // "a\n  b" ships as a\n  b (6); with "\n  c" it would be 11: 2 bytes of room are left.
+    const out = await decodeEveryWay(lines(/^\s/, false, "after", 500, 10), 'a\n  b\n  c\n"\n');
+    expect(out.records).toEqual([many(0, "a\n  b\n  ", true), one(10, '"')]);
+  });
+
+  it("cuts a group of NUL lines to maxEventBytes as shipped", async () => {
+    const src = Buffer.from(`x\n ${"\u0000".repeat(100)}\n ${"\u0000".repeat(100)}\n`, "latin1");
+    const out = await decodeEveryWay(lines(/^\s/, false, "after", 500, 300), src);
+    const [r] = out.records as [DecodedRecord];
+    expect(r.truncated).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(r.text)) - 2).toBeLessThanOrEqual(300);
+    expect(Buffer.byteLength(JSON.stringify(r.text)) - 2).toBeGreaterThan(293);
   });
 });

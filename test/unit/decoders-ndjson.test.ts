@@ -44,7 +44,8 @@ describe("ndjsonDecoder", () => {
       name: "truncated lines are flagged, not JSON-checked",
       input: '{"message":"' + "x".repeat(50) + '"}\n{"ok":true}\n',
       max: 20,
-      want: [ok(0, '{"message":"xxxxxxxx', true), ok(65, '{"ok":true}')],
+      // 20 bytes as shipped: each quote takes 2 (\"), so 5 x's fit after {\"message\":\".
+      want: [ok(0, '{"message":"xxxxx', true), ok(65, '{"ok":true}')],
     },
     {
       name: "a truncated whitespace prefix is still emitted (its rest is unknown)",
@@ -71,5 +72,29 @@ describe("ndjsonDecoder", () => {
     expect(first.error).toMatch(/^line is not valid JSON: /);
     expect((first.error as string).length).toBeLessThan(200);
     expect(second).toEqual(ok(100_002, "{}"));
+  });
+});
+
+describe("ndjsonDecoder: size as shipped and invalid UTF-8", () => {
+  it("flags a line that is not UTF-8 (still checked as JSON), not the valid ones", async () => {
+    const src = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff]), Buffer.from('"}\n{"a":"é"}\n'), Buffer.from([0xfe]), Buffer.from("\n")]);
+    const out = await decodeEveryWay(ndjsonDecoder({ maxEventBytes: 1024 }), src);
+    expect(out.records.map((r) => [r.offset, r.text, r.invalidUtf8, r.error === undefined])).toEqual([
+      [0, '{"a":"\uFFFD"}', true, true],
+      [10, '{"a":"é"}', undefined, true],
+      [21, "\uFFFD", true, false],
+    ]);
+  });
+
+  it("cuts a line that ships past maxEventBytes once escaped, and does not JSON-check it", async () => {
+    const line = JSON.stringify({ m: "\u0000".repeat(200) }); // 1214 bytes, 6 bytes per NUL as written
+    const out = await decodeEveryWay(ndjsonDecoder({ maxEventBytes: 1300 }), `${line}\n{}\n`);
+    const [first, second] = out.records as [DecodedRecord, DecodedRecord];
+    // The line's \u0000 are six ASCII characters each, shipped as 7 (the backslash doubles).
+    expect(first.truncated).toBe(true);
+    expect(first.error).toBeUndefined();
+    expect(line.startsWith(first.text)).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(first.text)) - 2).toBeLessThanOrEqual(1300);
+    expect(second).toEqual(ok(line.length + 1, "{}"));
   });
 });

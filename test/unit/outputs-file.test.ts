@@ -1,9 +1,12 @@
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
+import { Writable } from "node:stream";
+import { pino, type Logger } from "pino";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FileOutputSettings } from "../../src/config/settings.ts";
-import { FileOutput } from "../../src/outputs/file.ts";
+import { FileOutput, type FileOutputOptions } from "../../src/outputs/file.ts";
 import { ConsoleOutput } from "../../src/outputs/console.ts";
 import { createOutput } from "../../src/outputs/index.ts";
 import { buildEvent, type BeatEvent } from "../../src/pipeline/event.ts";
@@ -17,6 +20,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  // destroy: a test that left an output retrying must not hang here.
+  await Promise.allSettled(outputs.map((o) => o.destroy("test done")));
   await Promise.allSettled(outputs.map((o) => o.close()));
   await rm(root, { recursive: true, force: true });
 });
@@ -33,8 +38,8 @@ function settings(overrides: Partial<FileOutputSettings> = {}): FileOutputSettin
   };
 }
 
-function fileOutput(s: FileOutputSettings): FileOutput {
-  const output = new FileOutput(s);
+function fileOutput(s: FileOutputSettings, opts?: FileOutputOptions): FileOutput {
+  const output = new FileOutput(s, opts);
   outputs.push(output);
   return output;
 }
@@ -59,6 +64,40 @@ async function readEvents(file: string): Promise<BeatEvent[]> {
     .slice(0, -1)
     .split("\n")
     .map((line) => JSON.parse(line) as BeatEvent);
+}
+
+/** Log lines as pino JSON objects (level numbers: 20 debug, 30 info, 40 warn). */
+function captureLogs(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split("\n")) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { log: pino({ level: "debug" }, sink), lines };
+}
+
+/** A small tmpfs (a real disk that fills up), or why there is none (not root, no mount). */
+async function mountTmpfs(size: string): Promise<{ path: string; remove(): Promise<void> } | string> {
+  const path = await mkdtemp(join(tmpdir(), "s3beat-file-tmpfs-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", path], { stdio: "pipe" });
+  } catch (err) {
+    await rm(path, { recursive: true, force: true });
+    return `cannot mount a tmpfs: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`;
+  }
+  return {
+    path,
+    remove: async () => {
+      try {
+        execFileSync("umount", [path], { stdio: "pipe" });
+      } catch {
+        execFileSync("umount", ["-l", path], { stdio: "pipe" }); // a file still open (a failed test): detach
+      }
+      await rm(path, { recursive: true, force: true });
+    },
+  };
 }
 
 describe("FileOutput", () => {
@@ -192,36 +231,172 @@ describe("FileOutput", () => {
     expect(await readEvents(join(s.path, "s3beat"))).toEqual(overflow);
   });
 
-  it("after a torn last line (a killed writer) starts the next event on a line of its own", async () => {
+  it("cuts off a torn last line (a killed writer) before appending", async () => {
     const s = settings();
     await mkdir(s.path, { recursive: true });
     const whole = events(1);
     await writeFile(join(s.path, "s3beat"), JSON.stringify(whole[0]) + "\n" + '{"message":"torn frag');
+    const { log, lines: logs } = captureLogs();
     const next = events(2, 1);
-    await fileOutput(s).publish(next);
-    const lines = (await readFile(join(s.path, "s3beat"), "utf8")).split("\n");
-    expect(lines).toEqual([JSON.stringify(whole[0]), '{"message":"torn frag', JSON.stringify(next[0]), JSON.stringify(next[1]), ""]);
+    await fileOutput(s, { log }).publish(next);
+    expect(await readEvents(join(s.path, "s3beat"))).toEqual([...whole, ...next]);
+    const cut = logs.find((l) => String(l.msg).includes("torn last line"));
+    expect(cut).toMatchObject({ level: 40, bytes: '{"message":"torn frag'.length });
   });
 
-  it("fails a publish while the directory cannot be created, and recovers on the next one", async () => {
+  it("empties a file that holds only a fragment, found by reading backwards past several chunks", async () => {
+    const s = settings();
+    await mkdir(s.path, { recursive: true });
+    // 200 KiB without a newline: longer than one backwards read.
+    await writeFile(join(s.path, "s3beat"), "x".repeat(200 * 1024));
+    const next = events(1);
+    await fileOutput(s).publish(next);
+    expect(await readEvents(join(s.path, "s3beat"))).toEqual(next);
+  });
+
+  it("finds the last newline far back in a large file and keeps everything before it", async () => {
+    const s = settings();
+    await mkdir(s.path, { recursive: true });
+    const previous = events(300);
+    const fragment = '{"message":"' + "y".repeat(150 * 1024);
+    await writeFile(join(s.path, "s3beat"), previous.map((e) => JSON.stringify(e) + "\n").join("") + fragment);
+    const next = events(1, 300);
+    await fileOutput(s).publish(next);
+    expect(await readEvents(join(s.path, "s3beat"))).toEqual([...previous, ...next]);
+  });
+
+  it("leaves a file that ends with a newline as it is", async () => {
+    const s = settings();
+    await mkdir(s.path, { recursive: true });
+    const previous = events(2);
+    const text = previous.map((e) => JSON.stringify(e) + "\n").join("");
+    await writeFile(join(s.path, "s3beat"), text);
+    const { log, lines: logs } = captureLogs();
+    const next = events(1, 2);
+    await fileOutput(s, { log }).publish(next);
+    expect((await readFile(join(s.path, "s3beat"), "utf8")).startsWith(text)).toBe(true);
+    expect(await readEvents(join(s.path, "s3beat"))).toEqual([...previous, ...next]);
+    expect(logs.filter((l) => String(l.msg).includes("cut off"))).toEqual([]);
+  });
+
+  it("retries a failing write with backoff, reports the output down, and resolves only once written", async () => {
     const s = settings({ path: join(root, "blocked") });
     await writeFile(s.path, "not a directory");
-    const output = fileOutput(s);
+    const { log, lines: logs } = captureLogs();
+    const states: { up: boolean; reason?: string }[] = [];
+    let writeErrors = 0;
+    const observer = { connection: (_host: string, up: boolean, reason?: string) => states.push({ up, ...(reason ? { reason } : {}) }), writeError: () => void writeErrors++ };
+    const output = fileOutput(s, { log, observer, backoffInitMs: 10, backoffMaxMs: 40, random: () => 0.999 });
+    expect(output.reportsConnections).toBe(true);
 
-    const failure = await output.publish(events(1)).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toContain(join(s.path, "s3beat"));
-    expect((failure as Error).message).toMatch(/EEXIST|ENOTDIR/);
-    expect((failure as Error).cause).toBeInstanceOf(Error);
+    let settled = false;
+    const batch = events(2);
+    const publish = output.publish(batch).finally(() => (settled = true));
+    const later = events(1, 2);
+    const queued = output.publish(later);
+    await vi.waitFor(() => expect(writeErrors).toBeGreaterThanOrEqual(12), { timeout: 5000, interval: 10 });
+    expect(settled).toBe(false);
+
+    // Still down and still pending: the first failure and every tenth warn, the others are debug.
+    const failures = logs.filter((l) => String(l.msg).includes("retrying in"));
+    expect(failures[0]).toMatchObject({ level: 40, "error.code": expect.stringMatching(/EEXIST|ENOTDIR/), "file.path": join(s.path, "s3beat"), failures: 1 });
+    expect(failures[0]?.msg).toContain("events are kept and written when it succeeds");
+    expect(failures[0]?.msg).toContain(join(s.path, "s3beat"));
+    expect(failures.filter((l) => l.level === 40).map((l) => l.failures)).toEqual(failures.filter((l) => l.failures === 1 || Number(l.failures) % 10 === 0).map((l) => l.failures));
+    expect(failures.slice(1, 9).every((l) => l.level === 20)).toBe(true);
+    // Doubling, capped at the maximum.
+    expect(failures.slice(0, 4).map((l) => l.retryInMs)).toEqual([10, 20, 40, 40]);
+    expect(states[0]).toEqual({ up: true });
+    expect(states.at(-1)).toMatchObject({ up: false, reason: expect.stringMatching(/cannot open .*(EEXIST|ENOTDIR)/) });
 
     await rm(s.path);
-    const recovered = events(2, 1);
-    await output.publish(recovered);
-    await output.close();
-    expect(await readEvents(join(s.path, "s3beat"))).toEqual(recovered);
+    await publish;
+    await queued;
+    expect(await readEvents(join(s.path, "s3beat"))).toEqual([...batch, ...later]);
+    expect(states.at(-1)).toEqual({ up: true });
+    expect(logs.find((l) => String(l.msg).includes("works again"))).toMatchObject({ level: 30 });
+  });
+
+  it("on a full disk cuts the partial batch off and writes it whole once there is space", async (ctx) => {
+    const tmpfs = await mountTmpfs("64k");
+    if (typeof tmpfs === "string") {
+      console.log(`full-disk unit test skipped: ${tmpfs}`);
+      ctx.skip(tmpfs);
+      return;
+    }
+    try {
+      const s = settings({ path: tmpfs.path });
+      const first = events(5);
+      const { log, lines: logs } = captureLogs();
+      const output = fileOutput(s, { log, backoffInitMs: 20, backoffMaxMs: 20 });
+      await output.publish(first);
+      // Fill the disk up to the last page: the next batch fits only partly.
+      const filler = join(tmpfs.path, "filler");
+      await writeFile(filler, Buffer.alloc(64 * 1024 - 2 * 4096 - 4096));
+      const big = events(40, 5); // several pages
+      expect(big.length * lineBytes).toBeGreaterThan(3 * 4096);
+      let settled = false;
+      const publish = output.publish(big).finally(() => (settled = true));
+      await vi.waitFor(() => expect(logs.some((l) => l["error.code"] === "ENOSPC")).toBe(true), { timeout: 5000, interval: 10 });
+      expect(settled).toBe(false);
+      // Meanwhile the file holds no piece of the batch.
+      expect(await readEvents(join(s.path, "s3beat"))).toEqual(first);
+      await rm(filler);
+      await publish;
+      expect(await readEvents(join(s.path, "s3beat"))).toEqual([...first, ...big]);
+      await output.close();
+    } finally {
+      await outputs.at(-1)?.destroy("test done");
+      await tmpfs.remove();
+    }
+  });
+
+  it("after a failed sync whose cut-off failed too, cuts the unacknowledged bytes on reopen and writes the batch once", async () => {
+    const probe = await open(join(root, "probe"), "w");
+    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void>; truncate(len?: number): Promise<void> };
+    await probe.close();
+    const eio = () => Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+    const s = settings();
+    const { log, lines: logs } = captureLogs();
+    const output = fileOutput(s, { log, backoffInitMs: 5, backoffMaxMs: 5 });
+    const first = events(2);
+    await output.publish(first);
+    const datasync = vi.spyOn(proto, "datasync").mockRejectedValueOnce(eio());
+    const truncate = vi.spyOn(proto, "truncate").mockRejectedValueOnce(eio());
+    try {
+      const second = events(3, 2);
+      await output.publish(second);
+      expect(datasync).toHaveBeenCalledTimes(2);
+      expect(await readEvents(join(s.path, "s3beat"))).toEqual([...first, ...second]);
+      expect(logs.find((l) => String(l.msg).includes("retrying in"))).toMatchObject({ level: 40, "error.code": "EIO" });
+      expect(logs.find((l) => String(l.msg).includes("of a failed write"))).toMatchObject({ bytes: 3 * lineBytes });
+    } finally {
+      datasync.mockRestore();
+      truncate.mockRestore();
+    }
+  });
+
+  it("destroy rejects pending publishes at once and stops retrying; later publishes reject", async () => {
+    const s = settings({ path: join(root, "blocked") });
+    await writeFile(s.path, "not a directory");
+    let writeErrors = 0;
+    const output = fileOutput(s, { observer: { connection: () => undefined, writeError: () => void writeErrors++ }, backoffInitMs: 60_000 });
+    const first = output.publish(events(1));
+    const second = output.publish(events(1, 1));
+    await vi.waitFor(() => expect(writeErrors).toBe(1));
+    const closing = output.close();
+    let closed = false;
+    void closing.then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(false); // close waits for the batches, however long
+    await output.destroy("shutdown");
+    await expect(first).rejects.toThrow(/stopped \(shutdown\).*not acknowledged/);
+    await expect(second).rejects.toThrow(/stopped \(shutdown\)/);
+    await closing;
+    await expect(output.publish(events(1, 2))).rejects.toThrow(/closed/);
+    expect(writeErrors).toBe(1);
+    await rm(s.path);
+    await expect(stat(join(s.path, "s3beat"))).rejects.toThrow(/ENOENT/);
   });
 
   it("completes 50 concurrent publishes in call order, even across rotations", async () => {

@@ -7,8 +7,13 @@ export interface DecodedRecord {
   offset: number;
   /** The raw text of the record, without its line terminator. */
   text: string;
-  /** True when the record was longer than `maxEventBytes` and was cut. */
+  /**
+   * True when the record was cut: its bytes were more than `maxEventBytes`, or its text would take
+   * more than `maxEventBytes` once JSON-escaped (as shipped; see shipped.ts).
+   */
   truncated: boolean;
+  /** True when the record's bytes were not valid UTF-8: each invalid sequence became U+FFFD in `text`. */
+  invalidUtf8?: boolean;
   /** True when the record joins several lines (multiline). */
   multiline?: boolean;
   /** Set when the record could not be decoded as its format demands (e.g. ndjson line that is not JSON); the raw text is still shipped. */
@@ -17,7 +22,8 @@ export interface DecodedRecord {
 
 /**
  * A decoder turns the (decompressed) byte stream of one object into records.
- * It must stream: memory use is bounded by `maxEventBytes`, never by the object's size.
+ * It must stream: memory use is bounded by `maxEventBytes`, never by the object's size. A record's
+ * text never takes more than `maxEventBytes` as shipped (JSON-escaped UTF-8).
  * It throws (with the byte offset in the message) when the data is structurally broken.
  */
 export type Decoder = (input: AsyncIterable<Buffer>) => AsyncIterable<DecodedRecord>;

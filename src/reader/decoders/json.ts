@@ -1,5 +1,6 @@
 import type { Decoder, DecodedRecord } from "./decoder.ts";
 import { utf8Boundary } from "./lines.ts";
+import { recordOf } from "./shipped.ts";
 
 // A hand-written scanner rather than JSON.parse: records must carry their exact source text and
 // byte offset, and a multi-GB object must never be held in memory.
@@ -67,17 +68,25 @@ function collect(c: Capture, chunk: Buffer, end: number): void {
   c.from = end;
 }
 
-/** Text of a capture ending at `chunk[end]` (exclusive), cut to `limit` bytes on a character boundary. */
-function finish(c: Capture, chunk: Buffer, end: number): { text: string; truncated: boolean } {
+/** The bytes of a finished capture: `buf[start, stop)`. */
+interface Captured {
+  buf: Buffer;
+  start: number;
+  stop: number;
+  truncated: boolean;
+}
+
+/** Bytes of a capture ending at `chunk[end]` (exclusive), cut to `limit` bytes on a character boundary. */
+function finish(c: Capture, chunk: Buffer, end: number): Captured {
   if (c.total === 0) {
     // Fast path: the whole value lies in this chunk, decode it in place.
     const stop = end - c.from <= c.limit ? end : utf8Boundary(chunk, c.from, c.from + c.limit);
-    return { text: chunk.toString("utf8", c.from, stop), truncated: stop !== end };
+    return { buf: chunk, start: c.from, stop, truncated: stop !== end };
   }
   collect(c, chunk, end);
   const buf = c.parts.length === 1 ? (c.parts[0] as Buffer) : Buffer.concat(c.parts, c.kept);
-  if (c.total <= c.limit) return { text: buf.toString("utf8"), truncated: false };
-  return { text: buf.toString("utf8", 0, utf8Boundary(buf, 0, c.limit)), truncated: true };
+  if (c.total <= c.limit) return { buf, start: 0, stop: buf.length, truncated: false };
+  return { buf, start: 0, stop: utf8Boundary(buf, 0, c.limit), truncated: true };
 }
 
 function malformed(offset: number, what: string): Error {
@@ -105,7 +114,8 @@ function parseKey(raw: string): unknown {
  * `error: 'field "<name>" not found'` (or `'field "<name>" is not an array'`).
  *
  * Records carry the exact source bytes and the offset of their first byte; values longer than
- * `maxEventBytes` are cut and flagged truncated. Structurally broken input throws
+ * `maxEventBytes` (or whose text would ship JSON-escaped past it) are cut and flagged truncated, and
+ * values whose bytes are not valid UTF-8 are flagged `invalidUtf8`. Structurally broken input throws
  * `malformed JSON at byte <offset>: <what>` after the records before it were yielded.
  * Strings are not validated beyond finding where they end.
  */
@@ -132,8 +142,8 @@ export function jsonDecoder(opts: { maxEventBytes: number; expandEventListFromFi
     const endValue = (chunk: Buffer, end: number): DecodedRecord | undefined => {
       let out: DecodedRecord | undefined;
       if (rec !== null && rec.depth === frames.length) {
-        const { text, truncated } = finish(rec, chunk, end);
-        out = { offset: rec.offset, text, truncated };
+        const v = finish(rec, chunk, end);
+        out = recordOf(rec.offset, v.buf, v.start, v.stop, v.truncated, maxEventBytes);
         // In expand mode a top-level value is only still captured when the array was not found.
         if (rec.depth === 0 && field !== undefined) {
           out.error = fieldState === FIELD_NOT_ARRAY ? `field "${field}" is not an array` : `field "${field}" not found`;
@@ -227,7 +237,7 @@ export function jsonDecoder(opts: { maxEventBytes: number; expandEventListFromFi
           if (inKey) {
             if (key !== null) {
               const k = finish(key, chunk, i);
-              keyMatched = !k.truncated && parseKey(k.text) === field;
+              keyMatched = !k.truncated && parseKey(k.buf.toString("utf8", k.start, k.stop)) === field;
               key = null;
             }
             state = COLON;

@@ -1,7 +1,10 @@
 import type { Decoder, DecodedRecord } from "./decoder.ts";
+import { recordOf } from "./shipped.ts";
 
 const LF = 10;
 const CR = 13;
+/** Carried lines longer than this are assembled in one reused buffer rather than a list of copies. */
+const LONG_LINE_BYTES = 1024 * 1024;
 
 /**
  * Largest index `<= end` (and `>= start`) at which `buf` can be cut without splitting a UTF-8
@@ -17,19 +20,14 @@ export function utf8Boundary(buf: Uint8Array, start: number, end: number): numbe
   return i + need > end ? i : end;
 }
 
-/** Cuts `text` to at most `maxBytes` UTF-8 bytes on a character boundary. */
-export function cutUtf8(text: string, maxBytes: number): string {
-  const buf = Buffer.from(text, "utf8");
-  if (buf.length <= maxBytes) return text;
-  return buf.toString("utf8", 0, utf8Boundary(buf, 0, maxBytes));
-}
-
 /**
  * Splits a byte stream into lines (`\n`, one trailing `\r` stripped) and yields those `accept`
  * returns true for (it may also annotate them, e.g. set `error`): a callback rather than a second
  * generator layer, which would cost a promise round-trip per line. A line longer than `maxEventBytes`
  * keeps its first `maxEventBytes` bytes (cut on a character boundary) and is flagged truncated;
- * the rest of it is counted but never stored, so memory stays at `maxEventBytes` + one chunk.
+ * the rest of it is counted but never stored, so memory stays at `maxEventBytes` + one chunk. A
+ * line whose text would ship (JSON-escaped) past `maxEventBytes` is cut to fit and flagged
+ * truncated too, and one whose bytes are not valid UTF-8 is flagged `invalidUtf8`.
  */
 export async function* splitLines(
   input: AsyncIterable<Buffer>,
@@ -39,8 +37,12 @@ export async function* splitLines(
   let pos = 0; // stream offset of the current chunk's byte 0
   let lineStart = 0; // stream offset of the current line's first byte
   // Bytes of the current line seen in earlier chunks: copied (the producer may reuse its
-  // buffers) as a list and concatenated once at the end, never repeatedly.
+  // buffers) as a list and concatenated once at the end, never repeatedly. A line that outgrows
+  // LONG_LINE_BYTES moves into `long`, one buffer of maxEventBytes reused for every long line of
+  // the input: long lines then leave no garbage behind (only the pages written are resident).
   let parts: Buffer[] = [];
+  let long: Buffer | undefined;
+  let inLong = false;
   let kept = 0;
   let rawLen = 0;
   let lastByte = -1;
@@ -50,14 +52,22 @@ export async function* splitLines(
     rawLen += to - from;
     lastByte = chunk[to - 1] ?? -1;
     const take = Math.min(to - from, maxEventBytes - kept);
-    if (take > 0) {
-      parts.push(Buffer.from(chunk.subarray(from, from + take)));
-      kept += take;
+    if (take <= 0) return;
+    if (!inLong && kept + take > LONG_LINE_BYTES) {
+      long ??= Buffer.allocUnsafeSlow(maxEventBytes);
+      let at = 0;
+      for (const p of parts) at += p.copy(long, at);
+      parts = [];
+      inLong = true;
     }
+    if (inLong) chunk.copy(long!, kept, from, from + take);
+    else parts.push(Buffer.from(chunk.subarray(from, from + take)));
+    kept += take;
   };
 
   const finishCarried = (): DecodedRecord => {
-    const buf = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, kept);
+    const buf = inLong ? long! : parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, kept);
+    inLong = false;
     const contentLen = rawLen - (lastByte === CR ? 1 : 0);
     const record = fromBytes(buf, 0, contentLen, maxEventBytes, lineStart);
     parts = [];
@@ -96,13 +106,13 @@ export async function* splitLines(
   }
 }
 
-/** Record for the `contentLen` bytes of a line at `buf[start]`, truncated to `max` bytes if longer. */
+/**
+ * Record for the `contentLen` bytes of a line at `buf[start]`, truncated to `max` bytes if longer
+ * (and further if its JSON-escaped text is longer), flagged when they are not valid UTF-8.
+ */
 function fromBytes(buf: Buffer, start: number, contentLen: number, max: number, offset: number): DecodedRecord {
-  if (contentLen <= max) {
-    return { offset, text: buf.toString("utf8", start, start + contentLen), truncated: false };
-  }
-  const cut = utf8Boundary(buf, start, start + max);
-  return { offset, text: buf.toString("utf8", start, cut), truncated: true };
+  if (contentLen <= max) return recordOf(offset, buf, start, start + contentLen, false, max);
+  return recordOf(offset, buf, start, utf8Boundary(buf, start, start + max), true, max);
 }
 
 /**

@@ -1,6 +1,9 @@
 import type { DecodedRecord } from "./decoder.ts";
 import type { MultilineSettings } from "../../config/settings.ts";
-import { cutUtf8 } from "./lines.ts";
+import { cutToJsonBytes, jsonStringBytes } from "./shipped.ts";
+
+/** The `\n` joining two lines, as shipped (JSON-escaped). */
+const SEPARATOR_BYTES = 2;
 
 /** A group of lines being joined into one record; holds at most maxLines lines / maxEventBytes bytes. */
 interface Group {
@@ -8,11 +11,12 @@ interface Group {
   lines: string[];
   /** Lines that belonged to the group, dropped ones included. */
   count: number;
-  /** UTF-8 bytes of `lines` joined with `\n`. */
+  /** Bytes of `lines` joined with `\n`, as shipped (JSON-escaped: the `\n` takes 2). */
   bytes: number;
   /** No more text fits: later lines are only counted. */
   full: boolean;
   truncated: boolean;
+  invalidUtf8: boolean;
   error?: string;
 }
 
@@ -22,7 +26,8 @@ interface Group {
  * group and any other line starts a new one; with `match: "before"` every line joins the open
  * group and a line without `m` closes it. Lines are joined with `\n`, the record has the first
  * line's offset and `multiline: true` when it holds more than one line. Lines past `maxLines`
- * are dropped and text past `maxEventBytes` is cut (character-safe); both flag it truncated.
+ * are dropped and text that would ship past `maxEventBytes` (JSON-escaped) is cut (character-safe);
+ * both flag it truncated. A record with (part of) a line that was not valid UTF-8 is flagged `invalidUtf8`.
  */
 export async function* multiline(
   records: AsyncIterable<DecodedRecord>,
@@ -54,7 +59,7 @@ export async function* multiline(
 }
 
 function start(r: DecodedRecord, maxEventBytes: number): Group {
-  const g: Group = { offset: r.offset, lines: [], count: 0, bytes: 0, full: false, truncated: false };
+  const g: Group = { offset: r.offset, lines: [], count: 0, bytes: 0, full: false, truncated: false, invalidUtf8: false };
   append(g, r, { maxLines: Number.POSITIVE_INFINITY, maxEventBytes });
   return g;
 }
@@ -67,26 +72,29 @@ function append(g: Group, r: DecodedRecord, limits: { maxLines: number; maxEvent
     g.truncated = true;
     return;
   }
-  const sep = g.lines.length > 0 ? 1 : 0;
-  const size = Buffer.byteLength(r.text, "utf8");
+  const sep = g.lines.length > 0 ? SEPARATOR_BYTES : 0;
+  const size = jsonStringBytes(r.text);
   if (g.bytes + sep + size <= limits.maxEventBytes) {
     g.lines.push(r.text);
     g.bytes += sep + size;
+    if (r.invalidUtf8) g.invalidUtf8 = true;
     return;
   }
   g.truncated = true;
   g.full = true;
   const room = limits.maxEventBytes - g.bytes - sep;
   if (room > 0) {
-    const cut = cutUtf8(r.text, room);
+    const cut = cutToJsonBytes(r.text, room) ?? r.text;
     g.lines.push(cut);
-    g.bytes += sep + Buffer.byteLength(cut, "utf8");
+    g.bytes += sep + jsonStringBytes(cut);
+    if (r.invalidUtf8) g.invalidUtf8 = true;
   }
 }
 
 function toRecord(g: Group): DecodedRecord {
   const out: DecodedRecord = { offset: g.offset, text: g.lines.join("\n"), truncated: g.truncated };
   if (g.count > 1) out.multiline = true;
+  if (g.invalidUtf8) out.invalidUtf8 = true;
   if (g.error !== undefined) out.error = g.error;
   return out;
 }
