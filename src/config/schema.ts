@@ -125,7 +125,8 @@ const endpoint = optionalText.transform(via(checkEndpoint));
 
 // Standard, GovCloud, China and ISO partitions: two letters, words, a number (us-gov-west-1).
 const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-const QUEUE_NAME_RE = /^[A-Za-z0-9_-]{1,75}(\.fifo)?$/;
+// SQS: up to 80 characters, the ".fifo" suffix of a FIFO queue included.
+const QUEUE_NAME_RE = /^(?:[A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\.fifo)$/;
 const QUEUE_HINT = `expected "name:region" (e.g. "my-queue:us-east-1") or a queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)`;
 
 const ROLE_ARN_RE = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;

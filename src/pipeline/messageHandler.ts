@@ -292,6 +292,14 @@ function extendVisibilityWhileBusy(
         },
         (err: unknown) => {
           queue.metrics.visibilityExtended(false);
+          if (receiptHandleGone(err)) {
+            // SQS no longer knows this receipt (the message went back to the queue or was taken
+            // again): later extensions would all fail the same way, so stop instead of warning forever.
+            stopped = true;
+            clearTimeout(timer);
+            log.warn(errorFields(err), `stopped extending the visibility timeout: the receipt handle is no longer valid (${describeCause(err)}); the message may be handed out again`);
+            return;
+          }
           log.warn(errorFields(err), `could not extend visibility timeout: ${describeCause(err)}`);
         },
       );
@@ -305,4 +313,12 @@ function extendVisibilityWhileBusy(
     clearTimeout(timer);
     return inFlight;
   };
+}
+
+/** SQS's answers for a receipt handle it no longer accepts (the message is not in flight under it). */
+export function receiptHandleGone(err: unknown): boolean {
+  const { name, Code, message } = (err ?? {}) as { name?: string; Code?: string; message?: string };
+  const code = Code ?? name ?? "";
+  if (code === "ReceiptHandleIsInvalid" || code === "AWS.SimpleQueueService.ReceiptHandleIsInvalid" || code === "MessageNotInflight" || code === "AWS.SimpleQueueService.MessageNotInflight") return true;
+  return code === "InvalidParameterValue" && /receipt handle|not available for visibility timeout change|does not exist/i.test(message ?? "");
 }

@@ -674,3 +674,19 @@ describe("environment defaults (the container image's S3BEAT_HTTP_*)", () => {
     expect(() => loadConfigText(base, "env.yml", { S3BEAT_HTTP_PORT: "99999" })).toThrow(/http\.port.*between 0 and 65535/);
   });
 });
+
+describe("queue names: SQS allows 80 characters, the .fifo suffix included", () => {
+  const withQueue = (q: string) => `s3beat:\n  sqsQueues: ["${q}:us-east-1"]\noutput.console: {}\n`;
+  it.each([
+    ["a".repeat(80), true],
+    ["a".repeat(76), true],
+    ["a".repeat(81), false],
+    [`${"a".repeat(75)}.fifo`, true],
+    [`${"a".repeat(76)}.fifo`, false],
+    ["bad name", false],
+  ])("%s → valid %s", (name, valid) => {
+    const load = () => loadConfigText(withQueue(name), "q.yml", {});
+    if (valid) expect(load().settings.s3beat.sqsQueues).toEqual([`${name}:us-east-1`]);
+    else expect(load).toThrow(/queue name .* is not valid: up to 80/);
+  });
+});
