@@ -66,7 +66,7 @@ export function buildEvent(
   if (record.invalidUtf8) flags.push("invalid_utf8");
   if (flags.length > 0) log.flags = flags;
   const event: BeatEvent = {
-    "@timestamp": now.toISOString(),
+    "@timestamp": isoOf(now),
     "@metadata": { beat: "s3beat", version, _id: id },
     message: record.text,
     log,
@@ -96,4 +96,16 @@ export function shippedSizer(ref: ObjectRef, version: string, identifier = "s3be
   const widest: DecodedRecord = { offset: WIDEST_OFFSET, text: "", truncated: true, multiline: true, invalidUtf8: true };
   const envelope = FRAME_BYTES + Buffer.byteLength(JSON.stringify(buildEvent(ref, widest, version, new Date(), identifier)), "utf8");
   return (record) => envelope + jsonStringBytes(record.text) + (record.error === undefined ? 0 : ERROR_FIELD_BYTES + jsonStringBytes(record.error));
+}
+
+// Events of one batch share one Date (objectProcessor): format it once, not once per event.
+let lastDate: Date | undefined;
+let lastIso = "";
+
+function isoOf(date: Date): string {
+  if (date !== lastDate) {
+    lastDate = date;
+    lastIso = date.toISOString();
+  }
+  return lastIso;
 }

@@ -111,6 +111,8 @@ export async function processObject(
   const trace: ReadTrace = { bytes: 0 };
   const gate = new ReadGate(deps.largeRecords ?? LARGE_RECORDS);
 
+  /** When the current batch's first event was read: every event of a batch carries it as @timestamp. */
+  let readAt = new Date();
   const flush = async () => {
     if (batch.length === 0) return;
     const sent = batch;
@@ -156,7 +158,9 @@ export async function processObject(
         if (failure !== undefined) break;
         if (signal.aborted) throw signal.reason;
         gate.lastOffset = record.offset;
-        const event = buildEvent(ref, record, deps.version, undefined, deps.beatIdentifier);
+        // One timestamp per batch: a Date and its ISO text per event were ~5% of the CPU (profile of bench A).
+        if (batch.length === 0) readAt = new Date();
+        const event = buildEvent(ref, record, deps.version, readAt, deps.beatIdentifier);
         if (record.truncated) deps.metrics.eventTruncated();
         if (record.invalidUtf8) deps.metrics.eventInvalidUtf8();
         const size = sizeOf(record);
