@@ -13,7 +13,7 @@ import { Daemon } from "../../src/daemon.ts";
 import { s3Notification } from "../../src/demo/notifications.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
 import type { MessageReceiver } from "../../src/source/sqsQueue.ts";
-import { createBucket, createQueue, putObject, queueDepth, readFileOutput, sendBodies, startTestAws, tempDir, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
+import { createQueue, putObject, queueDepth, readFileOutput, sendBodies, useTestAws, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
 import { spawnS3beat, type Child } from "../support/child.ts";
 import { startLumberjackServer, type LumberjackServer } from "../support/lumberjackServer.ts";
 import { getJson, scrape, type Scrape } from "../support/metrics.ts";
@@ -72,22 +72,16 @@ async function stopChild(child: Child): Promise<void> {
 }
 
 describe("the HTTP endpoint of the running daemon", () => {
-  let aws: TestAws;
+  const env = useTestAws(BUCKET);
   let sts: StsFake;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
 
   beforeAll(async () => {
-    aws = await startTestAws();
     sts = await startStsFake({ account: "111111111111" });
     sts.addUser(BASE);
     sts.addRole({ arn: ROLE, trustedUserArns: [BASE.arn], maxSessionDurationSeconds: 7200 });
-    dir = await tempDir();
-    await createBucket(aws, BUCKET);
   });
   afterAll(async () => {
     await sts?.stop();
-    await aws?.stop();
-    await dir?.remove();
   });
 
   function config(queueUrl: string, output: string, extra: string[] = []): string {
@@ -99,7 +93,7 @@ describe("the HTTP endpoint of the running daemon", () => {
       "  assumeRoleFlag: true",
       `  roleArn: ["${ROLE}"]`,
       "  sessionDuration: 2h",
-      `  endpoints: { sqs: "${aws.endpoint}", s3: "${aws.endpoint}", sts: "${sts.endpoint}" }`,
+      `  endpoints: { sqs: "${env.aws.endpoint}", s3: "${env.aws.endpoint}", sts: "${sts.endpoint}" }`,
       "  sqsWaitTime: 1s",
       "  maxMessagesInFlight: 3",
       "  heartbeatdisabled: true",
@@ -143,11 +137,11 @@ describe("the HTTP endpoint of the running daemon", () => {
   }
 
   it("counts what was ingested into the file output, and shows the backlog, the dead-letter queue and the credentials' expiry", async () => {
-    const { url: queueUrl, dlqUrl } = await createQueue(aws, "monitored-file");
-    const corpus = await uploadCorpus(aws, queueUrl, "file", 14);
-    await sendBodies(aws, dlqUrl, ["dead one", "dead two"]);
-    const out = `${dir.path}/file-out`;
-    const cfg = await writeConfig(dir.path, config(queueUrl, `output.file: { path: ${out} }`), "file.yml");
+    const { url: queueUrl, dlqUrl } = await createQueue(env.aws, "monitored-file");
+    const corpus = await uploadCorpus(env.aws, queueUrl, "file", 14);
+    await sendBodies(env.aws, dlqUrl, ["dead one", "dead two"]);
+    const out = `${env.dir}/file-out`;
+    const cfg = await writeConfig(env.dir, config(queueUrl, `output.file: { path: ${out} }`), "file.yml");
     const stsFrom = sts.calls.length;
     const child = spawnS3beat(["run", "-c", cfg]);
     try {
@@ -164,7 +158,7 @@ describe("the HTTP endpoint of the running daemon", () => {
         m = await scrape(url);
         return m.value("s3beat_sqs_queue_messages", { queue, state: "visible" }) === 0 && m.value("s3beat_sqs_queue_messages", { queue, state: "in_flight" }) === 0;
       }, 20_000);
-      const depth = await queueDepth(aws, queueUrl);
+      const depth = await queueDepth(env.aws, queueUrl);
       expect(depth).toEqual({ visible: 0, inFlight: 0 });
       expect(m.value("s3beat_sqs_dead_letter_queue_messages", { queue, state: "visible" })).toBe(2);
       expect(m.value("s3beat_sqs_messages_in_flight", { queue })).toBe(0);
@@ -195,9 +189,9 @@ describe("the HTTP endpoint of the running daemon", () => {
   it("counts what was delivered to a lumberjack collector, with its connection and window", async () => {
     const server = await startLumberjackServer({ keepEvents: false });
     try {
-      const { url: queueUrl } = await createQueue(aws, "monitored-lj");
-      const corpus = await uploadCorpus(aws, queueUrl, "lj", 8);
-      const cfg = await writeConfig(dir.path, config(queueUrl, `output.logstash: { hosts: ["${server.address}"] }`), "lj.yml");
+      const { url: queueUrl } = await createQueue(env.aws, "monitored-lj");
+      const corpus = await uploadCorpus(env.aws, queueUrl, "lj", 8);
+      const cfg = await writeConfig(env.dir, config(queueUrl, `output.logstash: { hosts: ["${server.address}"] }`), "lj.yml");
       const child = spawnS3beat(["run", "-c", cfg]);
       try {
         const url = await endpointOf(child);
@@ -222,17 +216,7 @@ describe("the HTTP endpoint of the running daemon", () => {
 });
 
 describe("readiness and liveness (the daemon in-process, so a test can break its parts)", () => {
-  let aws: TestAws;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => {
-    aws = await startTestAws();
-    dir = await tempDir();
-    await createBucket(aws, BUCKET);
-  });
-  afterAll(async () => {
-    await aws?.stop();
-    await dir?.remove();
-  });
+  const env = useTestAws(BUCKET);
 
   const settingsFor = (queueUrl: string, output: string, extra: string[] = []) =>
     loadConfigText(
@@ -241,7 +225,7 @@ describe("readiness and liveness (the daemon in-process, so a test can break its
         `  sqsQueues: ["${queueUrl}"]`,
         "  accessKeyID: test-access-key",
         "  secretAccessKey: test-secret-key",
-        `  endpoints: { sqs: "${aws.endpoint}", s3: "${aws.endpoint}" }`,
+        `  endpoints: { sqs: "${env.aws.endpoint}", s3: "${env.aws.endpoint}" }`,
         "  sqsWaitTime: 1s",
         "  heartbeatinterval: 1s",
         "  shutdownGracePeriod: 2s",
@@ -257,7 +241,7 @@ describe("readiness and liveness (the daemon in-process, so a test can break its
 
   it("/readyz names the output while the collector is down and is 200 again once it is back", async () => {
     const server = await startLumberjackServer();
-    const { url: queueUrl } = await createQueue(aws, "ready-output");
+    const { url: queueUrl } = await createQueue(env.aws, "ready-output");
     const daemon = new Daemon(settingsFor(queueUrl, `output.logstash: { hosts: ["${server.address}"], backoff.init: 1s, backoff.max: 1s }`), { log: silentLogger() });
     await daemon.start();
     try {
@@ -285,13 +269,13 @@ describe("readiness and liveness (the daemon in-process, so a test can break its
 
   it("/readyz names the queue while its receives are refused, and /healthz stays 200", async () => {
     const name = "ready-queue";
-    const { url: queueUrl } = await createQueue(aws, name);
-    const daemon = new Daemon(settingsFor(queueUrl, `output.file: { path: ${dir.path}/ready-queue }`, ["heartbeatdisabled: true"]), { log: silentLogger() });
+    const { url: queueUrl } = await createQueue(env.aws, name);
+    const daemon = new Daemon(settingsFor(queueUrl, `output.file: { path: ${env.dir}/ready-queue }`, ["heartbeatdisabled: true"]), { log: silentLogger() });
     await daemon.start();
     try {
       const url = `http://127.0.0.1:${daemon.httpAddress!.port}`;
       await waitFor("ready", async () => (await getJson(url, "/readyz")).status === 200, 20_000);
-      await aws.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+      await env.aws.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
       let body: Record<string, unknown> = {};
       await waitFor("not ready because of the queue", async () => {
         const r = await getJson(url, "/readyz");
@@ -303,7 +287,7 @@ describe("readiness and liveness (the daemon in-process, so a test can break its
       expect(notReady[0]!.reason).toMatch(/^ReceiveMessage failed on ready-queue: .*(NonExistentQueue|does not exist)/i);
       expect((await getJson(url, "/healthz")).status).toBe(200);
       expect((await scrape(url)).value("s3beat_sqs_receive_errors_total", { queue: name })).toBeGreaterThan(0);
-      await aws.sqs.send(new CreateQueueCommand({ QueueName: name }));
+      await env.aws.sqs.send(new CreateQueueCommand({ QueueName: name }));
       await waitFor("ready again once the queue exists", async () => (await getJson(url, "/readyz")).status === 200, 30_000);
     } finally {
       await daemon.stop("test done");
@@ -312,14 +296,14 @@ describe("readiness and liveness (the daemon in-process, so a test can break its
 
   it("/healthz turns 503 naming the queue when its poll loop is wedged in a receive that never returns", async () => {
     const name = "wedged";
-    const { url: queueUrl } = await createQueue(aws, name);
+    const { url: queueUrl } = await createQueue(env.aws, name);
     let calls = 0;
     const hang = (real: MessageReceiver): MessageReceiver => ({
       // The first receive is real; the next never returns (until shutdown aborts it).
       receive: (max, wait, vis, signal) =>
         ++calls === 1 ? real.receive(max, wait, vis, signal) : new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true })),
     });
-    const daemon = new Daemon(settingsFor(queueUrl, `output.file: { path: ${dir.path}/wedged }`, ["heartbeatdisabled: true"]), {
+    const daemon = new Daemon(settingsFor(queueUrl, `output.file: { path: ${env.dir}/wedged }`, ["heartbeatdisabled: true"]), {
       log: silentLogger(),
       wrapReceiver: hang,
       receiveStallMs: 1500,
@@ -367,25 +351,16 @@ function listeningSockets(pid: number): { address: string; port: number }[] {
 }
 
 describe("no listening socket unless asked", () => {
-  let aws: TestAws;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => {
-    aws = await startTestAws();
-    dir = await tempDir();
-  });
-  afterAll(async () => {
-    await aws?.stop();
-    await dir?.remove();
-  });
+  const env = useTestAws(BUCKET);
 
   it.runIf(process.platform === "linux")("without http.enabled the daemon listens on no port; with it, on 127.0.0.1 by default", async () => {
-    const { url: queueUrl } = await createQueue(aws, "sockets");
+    const { url: queueUrl } = await createQueue(env.aws, "sockets");
     const base = [
       "s3beat:",
       `  sqsQueues: ["${queueUrl}"]`,
       "  accessKeyID: test-access-key",
       "  secretAccessKey: test-secret-key",
-      `  endpoints: { sqs: "${aws.endpoint}", s3: "${aws.endpoint}" }`,
+      `  endpoints: { sqs: "${env.aws.endpoint}", s3: "${env.aws.endpoint}" }`,
       "  sqsWaitTime: 1s",
       "  heartbeatdisabled: true",
       "output.console: {}",
@@ -395,7 +370,7 @@ describe("no listening socket unless asked", () => {
       ["off.yml", [], []],
       ["on.yml", ["http.enabled: true", "http.port: 0"], ["127.0.0.1"]],
     ] as const) {
-      const cfg = await writeConfig(dir.path, [...base, ...extra, ""].join("\n"), name);
+      const cfg = await writeConfig(env.dir, [...base, ...extra, ""].join("\n"), name);
       const child = spawnS3beat(["run", "-c", cfg]);
       try {
         // Running for a whole metrics period: started, polled, logged its summary.

@@ -4,38 +4,28 @@
  * be used; the daemon exits 1 only when no queue can be used; network errors are retried, not fatal.
  */
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { s3Notification } from "../../src/demo/notifications.ts";
-import { createBucket, createQueue, putObject, sendBodies, startTestAws, tempDir, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
+import { createQueue, putObject, sendBodies, useTestAws, waitFor, writeConfig } from "../support/aws.ts";
 import { logLines, spawnS3beat } from "../support/child.ts";
 import { getJson } from "../support/metrics.ts";
 
 const BUCKET = "start-errors-bucket";
 
 describe("queues that cannot be used at start", () => {
-  let aws: TestAws;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => {
-    aws = await startTestAws();
-    dir = await tempDir();
-    await createBucket(aws, BUCKET);
-  });
-  afterAll(async () => {
-    await aws?.stop();
-    await dir?.remove();
-  });
+  const env = useTestAws(BUCKET);
 
-  const config = (queues: string[], sqsEndpoint = aws.endpoint, extra: string[] = []) =>
+  const config = (queues: string[], sqsEndpoint = env.aws.endpoint, extra: string[] = []) =>
     [
       "s3beat:",
       `  sqsQueues: [${queues.map((q) => `"${q}"`).join(", ")}]`,
       "  accessKeyID: test-access-key",
       "  secretAccessKey: test-secret-key",
-      `  endpoints: { sqs: "${sqsEndpoint}", s3: "${aws.endpoint}" }`,
+      `  endpoints: { sqs: "${sqsEndpoint}", s3: "${env.aws.endpoint}" }`,
       "  sqsWaitTime: 1s",
       "  heartbeatdisabled: true",
       ...extra.map((l) => `  ${l}`),
-      `output.file: { path: ${dir.path}/out-${queues.length}-${Math.random().toString(36).slice(2)} }`,
+      `output.file: { path: ${env.dir}/out-${queues.length}-${Math.random().toString(36).slice(2)} }`,
       "logging.metrics.period: 0",
       "http.enabled: true",
       "http.port: 0",
@@ -44,10 +34,10 @@ describe("queues that cannot be used at start", () => {
     ].join("\n");
 
   it("one bad queue out of two: the good one ingests, the bad one is reported with its causes and by /readyz, then joins once it exists", async () => {
-    const { url: goodUrl } = await createQueue(aws, "good-queue");
-    await putObject(aws, BUCKET, "good/one.log", "a\nb\nc\n");
-    await sendBodies(aws, goodUrl, [s3Notification([{ bucket: BUCKET, key: "good/one.log", size: 6 }])]);
-    const cfg = await writeConfig(dir.path, config(["good-queue:us-east-1", "later-queue:us-east-1"]), "two.yml");
+    const { url: goodUrl } = await createQueue(env.aws, "good-queue");
+    await putObject(env.aws, BUCKET, "good/one.log", "a\nb\nc\n");
+    await sendBodies(env.aws, goodUrl, [s3Notification([{ bucket: BUCKET, key: "good/one.log", size: 6 }])]);
+    const cfg = await writeConfig(env.dir, config(["good-queue:us-east-1", "later-queue:us-east-1"]), "two.yml");
     const child = spawnS3beat(["run", "-c", cfg]);
     try {
 
@@ -68,7 +58,7 @@ describe("queues that cannot be used at start", () => {
       expect((ready.body.notReady as { part: string }[]).map((p) => p.part)).toEqual(["queue later-queue"]);
       // Reported on each attempt, with the attempt number.
       await waitFor("a retry to be reported", () => logLines(child.stderr()).some((l) => /\(attempt 2; next in \d+s\)/.test(String(l.message))), 20_000);
-      await aws.sqs.send(new CreateQueueCommand({ QueueName: "later-queue" }));
+      await env.aws.sqs.send(new CreateQueueCommand({ QueueName: "later-queue" }));
       await waitFor("the queue to join", () => /queue later-queue can be used now/.test(child.stderr()), 60_000);
       await waitFor("ready", async () => (await getJson(base, "/readyz")).status === 200, 20_000);
     } finally {
@@ -78,7 +68,7 @@ describe("queues that cannot be used at start", () => {
   });
 
   it("no queue can be used: exit 1, every bad queue reported, not only the first", async () => {
-    const cfg = await writeConfig(dir.path, config(["missing-one:us-east-1", "missing-two:us-east-1"]), "none.yml");
+    const cfg = await writeConfig(env.dir, config(["missing-one:us-east-1", "missing-two:us-east-1"]), "none.yml");
     const child = spawnS3beat(["run", "-c", cfg]);
     const { code } = await child.exited;
     expect(code).toBe(1);
@@ -90,7 +80,7 @@ describe("queues that cannot be used at start", () => {
 
   it("a network error at start is retried with backoff and logged, not fatal", async () => {
     // Nothing listens on port 9 of 127.0.0.1: connection refused.
-    const cfg = await writeConfig(dir.path, config(["unreachable:us-east-1"], "http://127.0.0.1:9"), "net.yml");
+    const cfg = await writeConfig(env.dir, config(["unreachable:us-east-1"], "http://127.0.0.1:9"), "net.yml");
     const child = spawnS3beat(["run", "-c", cfg]);
     try {
       await waitFor("two attempts", () => logLines(child.stderr()).some((l) => /cannot be reached.*\(attempt 2; next in \d+s\)/.test(String(l.message))), 30_000);
