@@ -1,4 +1,4 @@
-import type { OutputEvent } from "./output.ts";
+import { jsonOf, type OutputEvent } from "./output.ts";
 
 // Strings past ~128 KB go to V8's large-object space, which only a full GC reclaims; joining a whole
 // batch into one string made every batch old-generation garbage (a sawtooth of +100 MB RSS in the
@@ -20,7 +20,7 @@ const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER);
  * costs its buffer, not also a string as large. Undefined for any other event (and in the unlikely
  * case that another field holds the placeholder's text).
  */
-function largeDocument(e: OutputEvent): Buffer | undefined {
+function largeDocument(e: Exclude<OutputEvent, string>): Buffer | undefined {
   const message = (e as { message?: unknown }).message;
   if (typeof message !== "string" || message.length < LARGE_MESSAGE_CHARS) return undefined;
   const doc = JSON.stringify({ ...e, message: PLACEHOLDER });
@@ -53,13 +53,13 @@ export function encodeNdjson(events: readonly OutputEvent[], pretty = false): Bu
     piece = "";
   };
   for (const e of events) {
-    const large = pretty ? undefined : largeDocument(e);
+    const large = pretty || typeof e === "string" ? undefined : largeDocument(e);
     if (large !== undefined) {
       cut();
       pieces.push(large);
       continue;
     }
-    const doc = pretty ? JSON.stringify(e, null, 2) : JSON.stringify(e);
+    const doc = pretty ? JSON.stringify(typeof e === "string" ? JSON.parse(e) : e, null, 2) : jsonOf(e);
     if (doc.length >= PIECE_CHARS) {
       cut();
       const bytes = Buffer.byteLength(doc, "utf8");

@@ -1,8 +1,21 @@
 import type { HeartbeatEvent } from "../heartbeat/heartbeat.ts";
 import type { BeatEvent } from "../pipeline/event.ts";
 
-/** What outputs ship: log events, and the beat's own heartbeats. */
-export type OutputEvent = BeatEvent | HeartbeatEvent;
+/**
+ * What outputs ship: log events, and the beat's own heartbeats. A string is an event already
+ * serialized: its JSON document, shipped as it is (how the pipeline hands over most events).
+ */
+export type OutputEvent = BeatEvent | HeartbeatEvent | string;
+
+/** True for a log event, false for a heartbeat. */
+export function isLogEvent(event: OutputEvent): boolean {
+  return typeof event === "string" || "message" in event;
+}
+
+/** The event's JSON document. */
+export function jsonOf(event: OutputEvent): string {
+  return typeof event === "string" ? event : JSON.stringify(event);
+}
 
 /**
  * An output ships batches of events. `publish` resolves only once every event of the batch is

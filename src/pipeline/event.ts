@@ -79,6 +79,37 @@ export function buildEvent(
   return event;
 }
 
+/**
+ * Serializes the events of one object straight to their JSON documents, each exactly what
+ * `JSON.stringify(buildEvent(ref, record, version, date, identifier))` writes. What is the same for
+ * every event of the object (path, bucket, region, beat name, version) is encoded once; per event
+ * only the timestamp, id, message, offset, flags and error are written. Building a nested object
+ * per line and walking it again to stringify it was ~30% of the CPU of bench A.
+ */
+export function eventEncoder(ref: ObjectRef, version: string, identifier = "s3beat"): (record: DecodedRecord, isoTimestamp: string) => string {
+  const hash = refHash(ref);
+  const j = JSON.stringify;
+  const metadata = `","@metadata":{"beat":"s3beat","version":${j(version)},"_id":"${hash}-`;
+  const path = `,"log":{"file":{"path":${j(`s3://${ref.bucket}/${ref.key}`)}},"offset":`;
+  const tail =
+    `},"aws":{"s3":{"bucket":{"name":${j(ref.bucket)},"arn":${j(`arn:aws:s3:::${ref.bucket}`)}},"object":{"key":${j(ref.key)}}}},` +
+    `"cloud":{"provider":"aws","region":${j(ref.region)}},"event":{"id":"${hash}-`;
+  const beatName = `"},"fullyqualifiedbeatname":${j(identifier)}`;
+  return (r, iso) => {
+    const offset = r.offset.toString().padStart(12, "0");
+    let flags = "";
+    if (r.truncated || r.multiline || r.invalidUtf8) {
+      const f: string[] = [];
+      if (r.truncated) f.push('"truncated"');
+      if (r.multiline) f.push('"multiline"');
+      if (r.invalidUtf8) f.push('"invalid_utf8"');
+      flags = `,"flags":[${f.join(",")}]`;
+    }
+    const error = r.error === undefined ? "}" : `,"error":{"message":${j(r.error)}}}`;
+    return `{"@timestamp":"${iso}${metadata}${offset}"},"message":${j(r.text)}${path}${r.offset}${flags}${tail}${offset}${beatName}${error}`;
+  };
+}
+
 /** `,"error":{"message":""}`: what an event with an error spends beyond the message's own bytes. */
 const ERROR_FIELD_BYTES = 23;
 /** An offset with more digits than any real one, so that the envelope is never under-counted. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { buildEvent, eventId, shippedSizer } from "../../src/pipeline/event.ts";
+import { buildEvent, eventEncoder, eventId, shippedSizer } from "../../src/pipeline/event.ts";
 import type { DecodedRecord } from "../../src/reader/decoders/decoder.ts";
 import { createLogger } from "../../src/logging/logger.ts";
-import type { OutputEvent } from "../../src/outputs/output.ts";
+import { jsonOf, type OutputEvent } from "../../src/outputs/output.ts";
 import { LargeRecordPermit, processObject } from "../../src/pipeline/objectProcessor.ts";
 import { linesDecoder } from "../../src/reader/decoders/lines.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
@@ -107,7 +107,8 @@ describe("processObject: memory bounded by bytes as shipped", () => {
     );
     return { done, batches, pending, read: () => read, stats: metrics.stats };
   }
-  const shippedBytes = (events: readonly OutputEvent[]) => events.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)), 0);
+  const shippedBytes = (events: readonly OutputEvent[]) => events.reduce((n, e) => n + Buffer.byteLength(jsonOf(e)), 0);
+  const messageOf = (e: OutputEvent) => (JSON.parse(jsonOf(e)) as { message?: string }).message;
   const settle = () => new Promise((r) => setTimeout(r, 20));
 
   it("cuts batches at 1 MiB as shipped: lines of NUL bytes ship six times their size", async () => {
@@ -156,10 +157,10 @@ describe("processObject: memory bounded by bytes as shipped", () => {
     await settle();
     // Waiting for the permit with at most 256 KiB (and a chunk) of the large line read.
     expect(large.read()).toBeLessThan(256 * 1024 + 7 + 2 * 16 * 1024);
-    expect(large.batches.flat().map((e) => ("message" in e ? e.message : ""))).toEqual([]);
+    expect(large.batches.flat().map(messageOf)).toEqual([]);
     permit.release();
     expect(await large.done).toBe("delivered");
-    expect(large.batches.flat().map((e) => ("message" in e ? e.message.length : 0))).toEqual([6, 2 << 20, 5]);
+    expect(large.batches.flat().map((e) => messageOf(e)?.length)).toEqual([6, 2 << 20, 5]);
     // Given back: the next taker gets it at once.
     await permit.acquire(signal);
   });
@@ -176,5 +177,35 @@ describe("processObject: memory bounded by bytes as shipped", () => {
     permit.release();
     await b;
     expect(order).toEqual(["quitter gave up", "b"]);
+  });
+});
+
+describe("eventEncoder: an event's JSON document without building the event", () => {
+  const refs = [
+    { bucket: "my-bucket", key: "AWSLogs/1/a.log.gz", region: "eu-west-1" },
+    { bucket: "b", key: 'logs/"quoted" é\u0001\n\u2028.log', region: "" },
+  ];
+  const records: DecodedRecord[] = [
+    { offset: 0, text: "", truncated: false },
+    { offset: 123_456_789_012_345, text: "plain line", truncated: false },
+    { offset: 5, text: "\u0000\t\"\\".repeat(10), truncated: true },
+    { offset: 7, text: 'say "hi" 日本 😀 \ud800 lone', truncated: false, multiline: true, invalidUtf8: true },
+    { offset: 8, text: "x", truncated: false, multiline: true },
+    { offset: 9, text: "{", truncated: false, invalidUtf8: false, error: 'line is not valid JSON: Unexpected end "\u0000"' },
+  ];
+  for (const [n, ref] of refs.entries()) {
+    for (const r of records) {
+      it(`writes exactly JSON.stringify(buildEvent(…)) for ref ${n} and ${JSON.stringify(r).slice(0, 60)}`, () => {
+        const date = new Date(1_700_000_000_123);
+        const encoded = eventEncoder(ref, "1.2.3-rc.1", "s3beat_\"x\"")(r, date.toISOString());
+        expect(encoded).toBe(JSON.stringify(buildEvent(ref, r, "1.2.3-rc.1", date, "s3beat_\"x\"")));
+      });
+    }
+  }
+
+  it("pins the id of an event to its value: the first 16 hex digits of sha256(bucket NUL key), as sha256sum computes it (a changed hash would re-deliver every event under new ids)", () => {
+    expect(eventId("logs", "a.log", 42)).toBe("26b5ea5462a6d819-000000000042");
+    const doc = JSON.parse(eventEncoder({ bucket: "logs", key: "a.log", region: "r" }, "1")({ offset: 42, text: "m", truncated: false }, "t"));
+    expect(doc.event.id).toBe("26b5ea5462a6d819-000000000042");
   });
 });

@@ -53,36 +53,56 @@ export function encodeJsonFrame(seq: number, payload: Uint8Array): Buffer {
 }
 
 function jsonFrameHeader(seq: number, length: number): Buffer {
+  const b = Buffer.allocUnsafe(JSON_HEADER_BYTES);
+  writeJsonFrameHeader(b, 0, seq, length);
+  return b;
+}
+
+function writeJsonFrameHeader(b: Buffer, at: number, seq: number, length: number): void {
   checkUint32(seq, "sequence number");
   checkUint32(length, "payload length");
-  const b = Buffer.allocUnsafe(JSON_HEADER_BYTES);
-  b[0] = VERSION;
-  b[1] = CODE_JSON;
-  b.writeUInt32BE(seq, 2);
-  b.writeUInt32BE(length, 6);
-  return b;
+  b[at] = VERSION;
+  b[at + 1] = CODE_JSON;
+  b.writeUInt32BE(seq, at + 2);
+  b.writeUInt32BE(length, at + 6);
 }
 
 /**
  * The JSON data frames of a window, events numbered from 1, as a few buffers (write them in order).
- * Each event is serialized on its own: no string ever holds more than one event (large strings
- * live in V8's large-object space until a full GC).
+ * Frames are written straight into buffers of about PIECE_BYTES (a larger document gets a buffer
+ * of its own): no buffer per event, and no string holding more than one event (large strings live
+ * in V8's large-object space until a full GC).
  */
 export function encodeJsonFrames(events: readonly unknown[]): Buffer[] {
   const pieces: Buffer[] = [];
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  const docs: string[] = [];
+  const lengths: number[] = [];
+  let bytes = 0;
+  let first = 1;
   const cut = () => {
-    if (pending.length > 0) pieces.push(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
-    pending = [];
-    pendingBytes = 0;
+    if (docs.length === 0) return;
+    const piece = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (let i = 0; i < docs.length; i++) {
+      const length = lengths[i]!;
+      writeJsonFrameHeader(piece, at, first + i, length);
+      piece.write(docs[i]!, at + JSON_HEADER_BYTES, length, "utf8");
+      at += JSON_HEADER_BYTES + length;
+    }
+    pieces.push(piece);
+    first += docs.length;
+    docs.length = 0;
+    lengths.length = 0;
+    bytes = 0;
   };
-  events.forEach((event, i) => {
-    const payload = Buffer.from(JSON.stringify(event), "utf8");
-    pending.push(jsonFrameHeader(i + 1, payload.length), payload);
-    pendingBytes += JSON_HEADER_BYTES + payload.length;
-    if (pendingBytes >= PIECE_BYTES) cut();
-  });
+  for (const event of events) {
+    const doc = typeof event === "string" ? event : JSON.stringify(event);
+    const length = Buffer.byteLength(doc, "utf8");
+    if (docs.length > 0 && bytes + JSON_HEADER_BYTES + length > PIECE_BYTES) cut();
+    docs.push(doc);
+    lengths.push(length);
+    bytes += JSON_HEADER_BYTES + length;
+  }
   cut();
   return pieces;
 }
