@@ -62,7 +62,6 @@ export const NOT_USED_KEYS: readonly NotUsedKey[] = [
   { path: "output.logstash.worker", origin: "libbeat" },
   { path: "output.logstash.workers", origin: "libbeat" },
   { path: "output.logstash.index", origin: "libbeat" },
-  { path: "output.logstash.pipelining", origin: "libbeat" },
   { path: "output.logstash.slow_start", origin: "libbeat" },
   { path: "output.logstash.escape_html", origin: "libbeat" },
   { path: "output.logstash.max_retries", origin: "libbeat", note: "s3beat retries until the collector acknowledges" },

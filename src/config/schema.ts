@@ -456,6 +456,8 @@ const logstashShape = {
   compression_level: int(0, 9).default(3),
   /** The largest window, in events. Default 2048, 1–65535. */
   bulk_max_size: int(1, 65535).default(2048),
+  /** Windows sent before waiting for the oldest one's ACK, beyond the first (libbeat's option). Default 2, 0 (one at a time) – 16. */
+  pipelining: int(0, 16).default(2),
   /** Without an ACK or keep-alive for this long, the connection is dropped and the events re-sent; also the connect timeout. Duration, default 30s, 1s–1h. */
   timeout: duration(1, H).default(30),
   /** Reconnect delays after a failure. */
@@ -770,6 +772,7 @@ function toLogstash(o: z.output<z.ZodObject<typeof logstashShape>>): LogstashOut
     loadbalance: o.loadbalance,
     compressionLevel: o.compression_level,
     bulkMaxSize: o.bulk_max_size,
+    pipelining: o.pipelining,
     timeoutSeconds: o.timeout,
     backoffInitSeconds: o.backoff.init,
     backoffMaxSeconds: o.backoff.max,

@@ -151,6 +151,8 @@ export interface LogstashOutputSettings {
   compressionLevel: number;
   /** YAML `output.logstash.bulk_max_size` (default 2048): the largest window, in events. */
   bulkMaxSize: number;
+  /** YAML `output.logstash.pipelining` (default 2, 0–16): windows sent before waiting for the oldest one's ACK, beyond the first; 0 sends one at a time. */
+  pipelining: number;
   /** YAML `output.logstash.timeout` (default `30s`): with no ACK or keep-alive for this long, the connection is dropped and the window re-sent. */
   timeoutSeconds: number;
   /** YAML `output.logstash.backoff.init` (default `1s`): first wait before reconnecting after an error, doubling per failure. */

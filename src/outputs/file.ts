@@ -20,6 +20,13 @@ export interface FileOutputOptions {
   random?: () => number;
 }
 
+/** A published batch as the bytes it appends, and its publish's settlers. */
+interface Batch {
+  data: Buffer;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
 /** Failures in a row that are logged as warnings: the first, then every tenth (the others at debug). */
 const LOUD_EVERY = 10;
 /** Bytes read per step when looking backwards for the last newline of an existing file. */
@@ -31,8 +38,9 @@ const TAIL_CHUNK = 64 * 1024;
  * non-empty file past `rotateEveryBytes`, the file is rotated: `<filename>` becomes
  * `<filename>.1`, `.1` becomes `.2`, …, keeping at most `numberOfFiles` files (active included).
  *
- * Publishes run one at a time in call order. The directory and file are opened lazily. A failed
- * open, write, sync or rotation (a full disk, a permission, an I/O error) is not the batch's
+ * Batches are written in call order; those published while a sync runs are written together and
+ * share one `fdatasync` (group commit), so many objects at once cost one sync, not one each.
+ * The directory and file are opened lazily. A failed open, write, sync or rotation (a full disk, a permission, an I/O error) is not the batch's
  * failure: the partial write is cut off, the file dropped, and the batch written again after a
  * backoff, for as long as it takes. Its publish stays pending meanwhile, so the pipeline stops
  * taking messages (backpressure) and the ones in progress stay hidden; the observer hears that the
@@ -55,15 +63,17 @@ export class FileOutput implements Output {
    * are a failed attempt whose cut-off failed too: never acknowledged, so they are cut off.
    */
   private committed: { dev: number; ino: number; size: number } | undefined;
-  /** Settles (never rejects) when every publish issued so far has finished. */
-  private tail: Promise<void> = Promise.resolve();
+  /** Publishes waiting for the writer, in call order. */
+  private waiting: Batch[] = [];
+  /** The group being written: every batch waiting when the writer last looked. */
+  private group: Batch[] = [];
+  /** The writer, while it runs; settles (never rejects) once nothing waits. */
+  private writer: Promise<void> | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
   /** Aborted by destroy: retries stop and the backoff sleep ends. */
   private readonly stopped = new AbortController();
-  /** Rejecters of the publishes not settled yet, for destroy. */
-  private readonly pending = new Set<(err: Error) => void>();
-  /** Failed attempts since a batch was last written. */
+  /** Failed attempts since a group was last written. */
   private failures = 0;
 
   constructor(settings: FileOutputSettings, opts: FileOutputOptions = {}) {
@@ -76,21 +86,30 @@ export class FileOutput implements Output {
     this.observer?.connection(this.name, true);
   }
 
-  /** Resolves once the batch is written and `fdatasync`ed; waits (retrying) while the file cannot be written. */
+  /**
+   * Resolves once the batch is written and `fdatasync`ed; waits (retrying) while the file cannot
+   * be written. Batches published while a sync runs are written together after it and share the
+   * next sync (group commit): one `fdatasync` per group, not per batch.
+   */
   publish(events: readonly OutputEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`file output ${this.file} is closed`));
+    if (events.length === 0) return Promise.resolve();
+    let data: Buffer;
+    try {
+      data = encodeNdjson(events);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise<void>((resolve, reject) => {
-      this.pending.add(reject);
-      const run = this.tail.then(() => this.write(events));
-      this.tail = run.catch(() => undefined);
-      run.then(resolve, reject).finally(() => this.pending.delete(reject));
+      this.waiting.push({ data, resolve, reject });
+      this.writer ??= this.drain();
     });
   }
 
   /** Waits for pending publishes (however long a failing file takes: see destroy), then closes the file. Idempotent. */
   close(): Promise<void> {
     this.closed = true;
-    this.closing ??= this.tail.then(() => this.drop());
+    this.closing ??= this.idle().then(() => this.drop());
     return this.closing;
   }
 
@@ -104,53 +123,73 @@ export class FileOutput implements Output {
     if (!this.stopped.signal.aborted) {
       const err = new Error(`file output ${this.file} stopped (${reason}) before the events were written; they are not acknowledged`);
       this.stopped.abort(err);
-      for (const reject of this.pending) reject(err);
-      this.pending.clear();
+      for (const batch of [...this.group.splice(0), ...this.waiting.splice(0)]) batch.reject(err);
     }
-    this.closing ??= this.tail.then(() => this.drop());
+    this.closing ??= this.idle().then(() => this.drop());
     this.closing.catch(() => undefined);
   }
 
-  /** Writes one batch, retrying with backoff until it is durable or the output is destroyed. */
-  private async write(events: readonly OutputEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const data = encodeNdjson(events);
-    for (;;) {
-      if (this.stopped.signal.aborted) throw this.stopped.signal.reason as Error;
-      try {
-        await this.attempt(data);
-      } catch (err) {
-        if (this.stopped.signal.aborted) throw this.stopped.signal.reason as Error;
-        await this.failed(err);
-        continue;
+  /** Settles once the writer has stopped. */
+  private async idle(): Promise<void> {
+    while (this.writer) await this.writer;
+  }
+
+  /** Writes groups until nothing waits; each group is retried with backoff until durable or destroyed. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.waiting.length > 0 && !this.stopped.signal.aborted) {
+        this.group = this.waiting.splice(0);
+        while (this.group.length > 0 && !this.stopped.signal.aborted) {
+          try {
+            await this.attempt(this.group);
+          } catch (err) {
+            if (this.stopped.signal.aborted) break;
+            await this.failed(err);
+            continue;
+          }
+          if (this.failures > 0) this.recovered();
+        }
       }
-      if (this.failures > 0) this.recovered();
-      return;
+    } finally {
+      this.writer = undefined;
     }
   }
 
-  /** One try: open, rotate if due, write, sync. On failure the partial write is cut off and the file dropped. */
-  private async attempt(data: Buffer): Promise<void> {
+  /**
+   * One try at a group: open, write each batch (rotating before one that would take the file past
+   * `rotateEveryBytes`), sync. Batches are resolved (and taken off `group`) as soon as a sync made
+   * them durable; on failure the unsynced bytes are cut off and the file dropped.
+   */
+  private async attempt(group: Batch[]): Promise<void> {
     let handle = await this.ensureOpen();
-    if (this.size > 0 && this.size + data.length > this.settings.rotateEveryBytes) {
-      await this.rotate();
-      handle = await this.ensureOpen();
-    }
-
-    const before = this.size;
-    try {
-      let written = 0;
-      while (written < data.length) {
-        const { bytesWritten } = await handle.write(data, written, data.length - written);
-        written += bytesWritten;
-      }
+    let written = 0;
+    const commit = async () => {
       await handle.datasync();
-      this.size += data.length;
       if (this.committed) this.committed.size = this.size;
+      for (const batch of group.splice(0, written)) batch.resolve();
+      written = 0;
+    };
+    try {
+      while (written < group.length) {
+        const { data } = group[written]!;
+        if (this.size > 0 && this.size + data.length > this.settings.rotateEveryBytes) {
+          if (written > 0) await commit();
+          await this.rotate();
+          handle = await this.ensureOpen();
+        }
+        let at = 0;
+        while (at < data.length) {
+          const { bytesWritten } = await handle.write(data, at, data.length - at);
+          at += bytesWritten;
+        }
+        this.size += data.length;
+        written++;
+      }
+      await commit();
     } catch (err) {
-      // Cut a partial batch off so the next batch does not continue a half-written line. Should
-      // the cut fail too, the reopen cuts back to `committed`.
-      await handle.truncate(before).catch(() => undefined);
+      // Cut the unsynced batches off so the next attempt does not continue a half-written line.
+      // Should the cut fail too, the reopen cuts back to `committed`.
+      if (this.handle === handle && this.committed) await handle.truncate(this.committed.size).catch(() => undefined);
       await this.drop().catch(() => undefined);
       throw new Error(`file output: writing ${this.file} failed: ${messageOf(err)}`, { cause: err });
     }

@@ -70,6 +70,7 @@ function output(hosts: LumberjackServer[] | string[], overrides: Partial<Logstas
     loadbalance: false,
     compressionLevel: 3,
     bulkMaxSize: 2048,
+    pipelining: 2,
     timeoutSeconds: 5,
     backoffInitSeconds: 0.05,
     backoffMaxSeconds: 0.2,
@@ -149,7 +150,8 @@ describe("lumberjack output: delivery", () => {
     { level: 3, compressed: true },
   ])("compression_level $level: events arrive once, in order, with slow start windows", async ({ level, compressed }) => {
     const srv = await server();
-    const o = output([srv], { compressionLevel: level });
+    // pipelining 0: each window is cut after the previous one's ACK grew the window.
+    const o = output([srv], { compressionLevel: level, pipelining: 0 });
     await publishAll(o, [srv], 10, 100);
     expect(messages(srv)).toEqual(expected(1000));
     expect(srv.events.every((e) => e.compressed === compressed)).toBe(true);
@@ -162,11 +164,39 @@ describe("lumberjack output: delivery", () => {
 
   it("windows never exceed bulk_max_size, and span batches", async () => {
     const srv = await server();
-    const o = output([srv], { bulkMaxSize: 25 });
+    const o = output([srv], { bulkMaxSize: 25, pipelining: 0 });
     await publishAll(o, [srv], 20, 7);
     expect(messages(srv)).toEqual(expected(140));
     expect(Math.max(...srv.windows.map((w) => w.size))).toBe(25);
     expect(srv.windows.some((w) => w.size > 7)).toBe(true); // a window held more than one batch
+  });
+
+  it("pipelining 2: three windows in flight on one connection before any ACK, then all delivered once, in order", async () => {
+    const srv = await server({ ackMode: "never" });
+    const o = output([srv], { pipelining: 2 });
+    const tracked = Array.from({ length: 10 }, (_, i) => publish(o, events(10, i * 10), () => srv.acked));
+    await until("three windows", () => srv.windows.length >= 3, 5_000);
+    // No fourth window while none of the three is acknowledged (the output had time to send one).
+    await new Promise((r) => setTimeout(r, 100));
+    expect(srv.windows.map((w) => [w.connection, w.size])).toEqual([[1, 10], [1, 10], [1, 10]]);
+    expect(tracked.some((t) => t.resolved)).toBe(false);
+    srv.set({ ackMode: "window" });
+    await Promise.all(tracked.map((t) => t.promise));
+    expect(messages(srv)).toEqual(expected(100));
+    expect(srv.connections).toBe(1);
+    expect(srv.errors).toEqual([]);
+  });
+
+  it("pipelining 0: one window at a time", async () => {
+    const srv = await server({ ackMode: "never" });
+    const o = output([srv], { pipelining: 0 });
+    const tracked = publish(o, events(30), () => srv.acked);
+    await until("a window", () => srv.windows.length >= 1, 5_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(srv.windows).toHaveLength(1);
+    srv.set({ ackMode: "window" });
+    await tracked.promise;
+    expect(messages(srv)).toEqual(expected(30));
   });
 
   it("events keep their fields through JSON framing (unicode, large messages)", async () => {
@@ -364,6 +394,18 @@ describe("lumberjack output: failures lose nothing", () => {
     expect(firstArrivals).toEqual(expected(300));
     expect(srv.connections).toBeGreaterThan(1);
     console.log(`drop mid-window: ${duplicates} duplicates over ${srv.connections} connections`);
+    expect(duplicates).toBeGreaterThan(0);
+  });
+
+  it("a collector that drops the connection with several windows in flight: each is sent again, in order", async () => {
+    const srv = await server({ dropAfterEvents: 45, ackDelayMs: 20 });
+    const o = output([srv], { pipelining: 4 });
+    await publishAll(o, [srv], 10, 30);
+    const { firstArrivals, duplicates } = distinct(messages(srv));
+    expect(firstArrivals).toEqual(expected(300));
+    expect(srv.connections).toBeGreaterThan(1);
+    // Windows after the first were in flight when the connection dropped.
+    expect(srv.windows.filter((w) => w.connection === 1).length).toBeGreaterThan(1);
     expect(duplicates).toBeGreaterThan(0);
   });
 

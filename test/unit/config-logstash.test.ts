@@ -29,6 +29,7 @@ describe("output.logstash", () => {
       loadbalance: false,
       compressionLevel: 3,
       bulkMaxSize: 2048,
+      pipelining: 2,
       timeoutSeconds: 30,
       backoffInitSeconds: 1,
       backoffMaxSeconds: 60,
@@ -43,6 +44,7 @@ describe("output.logstash", () => {
   loadbalance: true
   compression_level: 0
   bulk_max_size: 512
+  pipelining: 0
   timeout: 1m30s
   backoff.init: 2s
   backoff:
@@ -66,6 +68,7 @@ describe("output.logstash", () => {
       loadbalance: true,
       compressionLevel: 0,
       bulkMaxSize: 512,
+      pipelining: 0,
       timeoutSeconds: 90,
       backoffInitSeconds: 2,
       backoffMaxSeconds: 120,
@@ -132,9 +135,9 @@ describe("output.logstash", () => {
   });
 
   it("libbeat options s3beat does not have are warnings, not errors", () => {
-    const { settings, warnings } = load(`output.logstash:\n  hosts: [oc]\n  pipelining: 2\n  worker: 1\n`);
+    const { settings, warnings } = load(`output.logstash:\n  hosts: [oc]\n  slow_start: true\n  worker: 1\n`);
     expect(settings.output.kind).toBe("logstash");
-    expect(warnings.map((w) => w.path)).toEqual(["output.logstash.pipelining", "output.logstash.worker"]);
+    expect(warnings.map((w) => w.path)).toEqual(["output.logstash.slow_start", "output.logstash.worker"]);
   });
 });
 

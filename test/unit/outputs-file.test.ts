@@ -131,6 +131,41 @@ describe("FileOutput", () => {
     }
   });
 
+  it("group commit: batches published during a sync share the next one, and none resolves before its sync completes", async () => {
+    const probe = await open(join(root, "probe"), "w");
+    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const real = proto.datasync;
+    const gates: Array<() => void> = [];
+    // Every sync waits for the test to let it finish (and then really syncs).
+    const datasync = vi.spyOn(proto, "datasync").mockImplementation(function (this: unknown) {
+      return new Promise<void>((release) => gates.push(release)).then(() => real.call(this));
+    });
+    try {
+      const output = fileOutput(settings());
+      const resolved: number[] = [];
+      const publish = (n: number) => output.publish(events(1, n)).then(() => void resolved.push(n));
+      const first = publish(0);
+      await vi.waitFor(() => expect(gates).toHaveLength(1));
+      const rest = [1, 2, 3, 4].map(publish);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(resolved).toEqual([]); // the first sync has not finished: nothing is durable yet
+      gates.shift()!();
+      await first;
+      expect(resolved).toEqual([0]);
+      await vi.waitFor(() => expect(gates).toHaveLength(1)); // one sync for the four others
+      expect(resolved).toEqual([0]);
+      gates.shift()!();
+      await Promise.all(rest);
+      expect(resolved).toEqual([0, 1, 2, 3, 4]);
+      expect(datasync).toHaveBeenCalledTimes(2);
+      await output.close();
+      expect((await readEvents(join(settings().path, "s3beat"))).map((e) => e.message)).toEqual(events(5).map((e) => e.message));
+    } finally {
+      datasync.mockRestore();
+    }
+  });
+
   it("rotates by size, keeps number_of_files files and drops the oldest events", async () => {
     const s = settings({ rotateEveryBytes: 3 * lineBytes, numberOfFiles: 3 });
     const output = fileOutput(s);

@@ -1,7 +1,10 @@
 /**
- * One lumberjack v2 connection (TCP or TLS) to one collector host, sending one window at a time:
- * the window frame and its JSON frames (compressed or not), then ACKs until the last sequence
- * number. Knows nothing of batches or retries; the output does.
+ * One lumberjack v2 connection (TCP or TLS) to one collector host. A window is the window frame and
+ * its JSON frames (compressed or not), acknowledged by ACKs up to its last sequence number. Several
+ * windows may be in flight (libbeat's `pipelining`): they are written in the order sendWindow was
+ * called and the server acknowledges them in that order, so ACKs always belong to the oldest window
+ * not fully acknowledged (as go-lumber's async client reads them). Knows nothing of batches or
+ * retries; the output does.
  */
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
@@ -59,9 +62,10 @@ export class LumberjackConnection {
   private readonly socket: Socket;
   private readonly options: ConnectionOptions;
   private readonly parser = new AckParser();
-  private window: InFlight | undefined;
-  /** A window is being encoded or is in flight. */
-  private busy = false;
+  /** Windows sent (or being encoded), oldest first. */
+  private windows: InFlight[] = [];
+  /** Settles once the latest window's frames were handed to the socket: the next one writes after it. */
+  private written: Promise<void> = Promise.resolve();
   /** Whether the server ever sent an ACK: one that closes at once may expect TLS. */
   private everAcked = false;
   private timer: NodeJS.Timeout | undefined;
@@ -147,34 +151,42 @@ export class LumberjackConnection {
    * Sends `events` as one window (sequence numbers 1..n) and resolves once the server acknowledged
    * the last one. `onAcked(k)` reports progress: events 1..k are acknowledged (partial ACKs). ACKs
    * that do not advance (ACK 0, a repeated ACK) are keep-alives: they only restart the timeout.
-   * Rejects with a WindowError saying how many events were acknowledged; the connection is then closed.
+   * May be called again before an earlier window is acknowledged (the caller bounds how many).
+   * Rejects with a WindowError saying how many events were acknowledged, and the connection is
+   * closed; rejects with another error, the connection staying usable, when the window cannot be encoded.
    */
-  async sendWindow(events: readonly unknown[], onAcked: (acked: number) => void = () => undefined): Promise<void> {
-    if (this.busy) throw new Error("a lumberjack window is already in flight on this connection");
-    if (events.length === 0) return;
-    this.busy = true;
-    try {
-      await this.transmit(events, onAcked);
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private async transmit(events: readonly unknown[], onAcked: (acked: number) => void): Promise<void> {
+  sendWindow(events: readonly unknown[], onAcked: (acked: number) => void = () => undefined): Promise<void> {
     const size = events.length;
-    const frames = await encodeWindow(events, this.options.compressionLevel);
-    if (this.endedBy !== undefined) throw new WindowError(`connection to ${this.address} closed: ${this.endedBy}`, 0, size);
+    if (size === 0) return Promise.resolve();
+    if (this.endedBy !== undefined) return Promise.reject(new WindowError(`connection to ${this.address} closed: ${this.endedBy}`, 0, size));
+    let window!: InFlight;
     const done = new Promise<void>((resolve, reject) => {
-      this.window = { size, acked: 0, onAcked, resolve, reject };
+      window = { size, acked: 0, onAcked, resolve, reject };
     });
-    this.armTimer();
-    this.socket.cork();
-    for (const f of frames) this.socket.write(f);
-    this.socket.uncork();
+    this.windows.push(window);
+    const previous = this.written;
+    const write = (async () => {
+      let frames: Buffer[];
+      try {
+        frames = await encodeWindow(events, this.options.compressionLevel);
+      } catch (err) {
+        // Never written: later windows keep their place in the server's order.
+        this.windows.splice(this.windows.indexOf(window), 1);
+        window.reject(err as WindowError);
+        return;
+      }
+      await previous;
+      if (!this.windows.includes(window)) return; // the connection failed meanwhile
+      if (this.windows[0] === window) this.armTimer();
+      this.socket.cork();
+      for (const f of frames) this.socket.write(f);
+      this.socket.uncork();
+    })();
+    this.written = write;
     return done;
   }
 
-  /** Closes the connection. A window still in flight is rejected. */
+  /** Closes the connection. Windows still in flight are rejected. */
   close(): void {
     if (this.endedBy !== undefined) return;
     this.fail("closed by s3beat", false);
@@ -191,9 +203,9 @@ export class LumberjackConnection {
       return;
     }
     if (seqs.length > 0) this.everAcked = true;
-    const w = this.window;
-    if (w === undefined) return; // a keep-alive between windows
     for (const seq of seqs) {
+      const w = this.windows[0];
+      if (w === undefined) break; // a keep-alive between windows
       if (seq > w.size) {
         this.fail(`protocol error: ACK for sequence number ${seq} in a window of ${w.size} events`);
         return;
@@ -202,14 +214,13 @@ export class LumberjackConnection {
         w.acked = seq;
         w.onAcked(seq);
       }
+      if (w.acked === w.size) {
+        this.windows.shift();
+        w.resolve();
+      }
     }
-    if (w.acked === w.size) {
-      clearTimeout(this.timer);
-      this.window = undefined;
-      w.resolve();
-    } else if (seqs.length > 0) {
-      this.armTimer();
-    }
+    if (this.windows.length === 0) clearTimeout(this.timer);
+    else if (seqs.length > 0) this.armTimer();
   }
 
   private armTimer(): void {
@@ -223,15 +234,15 @@ export class LumberjackConnection {
     this.fail("aborted");
   };
 
-  /** Marks the connection dead (first reason wins), rejects the window in flight, destroys the socket unless asked not to. */
+  /** Marks the connection dead (first reason wins), rejects the windows in flight, destroys the socket unless asked not to. */
   private fail(reason: string, destroy = true): void {
     clearTimeout(this.timer);
     this.options.signal?.removeEventListener("abort", this.onAbort);
     if (this.endedBy === undefined) this.endedBy = reason;
-    const w = this.window;
-    this.window = undefined;
+    const windows = this.windows;
+    this.windows = [];
     if (destroy) this.socket.destroy();
-    if (w) {
+    for (const w of windows) {
       w.reject(
         new WindowError(`connection to ${this.address} failed: ${this.endedBy} (${w.acked} of ${w.size} events of the window acknowledged)`, w.acked, w.size, this.lastError),
       );

@@ -93,6 +93,7 @@ export class LumberjackOutput implements Output {
     const s = this.settings;
     const base: Omit<WorkerOptions, "hosts"> = {
       bulkMaxSize: s.bulkMaxSize,
+      pipelining: s.pipelining,
       compressionLevel: s.compressionLevel,
       timeoutMs: s.timeoutSeconds * 1000,
       backoffInitMs: s.backoffInitSeconds * 1000,

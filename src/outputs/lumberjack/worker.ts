@@ -1,7 +1,8 @@
 /**
- * A sender: owns at most one connection, cuts windows from the shared queue while it is connected,
- * and on any failure puts the unacknowledged events back, shrinks its window, waits (backoff) and
- * reconnects — to the next of its hosts when it has several. It never holds events while it cannot
+ * A sender: owns at most one connection, cuts windows from the shared queue while it is connected
+ * (up to 1 + `pipelining` of them in flight), and on any failure puts the unacknowledged events
+ * back, in order, shrinks its window, waits (backoff) and reconnects — to the next of its hosts
+ * when it has several. It never holds events while it cannot
  * send them, so with loadbalance a worker whose host is down leaves the queue to the others.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -18,6 +19,8 @@ export interface WorkerOptions {
   /** Hosts in the order they are tried: the first, then the next one after each failure. */
   hosts: readonly LogstashHost[];
   bulkMaxSize: number;
+  /** Windows sent before waiting for the oldest one's ACK, beyond the first (libbeat's `pipelining`); 0: one at a time. */
+  pipelining: number;
   compressionLevel: number;
   timeoutMs: number;
   backoffInitMs: number;
@@ -30,6 +33,18 @@ export interface WorkerOptions {
   observer?: Pick<OutputObserver, "connection" | "reconnect" | "windowSize">;
   /** Aborted when the output stops: the worker closes its connection and returns. */
   signal: AbortSignal;
+}
+
+/** A window sent on the current connection. */
+interface SentWindow<E> {
+  slices: Slice<E>[];
+  /** Events of the window acknowledged so far. */
+  acked: number;
+  /** The connection failed before the window was fully acknowledged. */
+  error?: WindowError;
+  settled: boolean;
+  /** Settles (never rejects) once the window is acknowledged, failed or rejected. */
+  done: Promise<void>;
 }
 
 /** Failures in a row that are logged as warnings: the first, then every tenth (the others at debug). */
@@ -61,11 +76,81 @@ export class Worker<E> {
       if (signal.aborted) break;
       const conn = await this.connection();
       if (conn === undefined) continue;
-      const slices = this.queue.take(this.window.size);
-      if (slices.length > 0) await this.send(conn, slices);
+      await this.pump(conn);
     }
     this.conn?.close();
     this.conn = undefined;
+  }
+
+  /**
+   * Sends windows on `conn` while events wait, with up to 1 + pipelining in flight. Returns once
+   * nothing waits and nothing is in flight, the connection's ttl is reached, or after a failure
+   * (handled: events put back, backoff waited).
+   */
+  private async pump(conn: LumberjackConnection): Promise<void> {
+    const { signal, pipelining } = this.opts;
+    const windows: SentWindow<E>[] = [];
+    let failure: WindowError | undefined;
+    for (;;) {
+      while (windows.length > 0 && windows[0]!.settled && windows[0]!.error === undefined) windows.shift();
+      if (signal.aborted || failure !== undefined || !conn.isOpen) break;
+      if (windows.length <= pipelining && this.queue.size > 0 && !this.expired(conn)) {
+        windows.push(this.send(conn, this.queue.take(this.window.size), (err) => (failure ??= err)));
+        continue;
+      }
+      if (windows.length === 0) return;
+      // Room for another window: also wake up when events arrive.
+      const room = windows.length <= pipelining && !this.expired(conn);
+      await (room ? Promise.race([windows[0]!.done, this.queue.waitForWork()]) : windows[0]!.done);
+    }
+    await Promise.all(windows.map((w) => w.done));
+    // Last window first: each goes to the front, so the oldest ends up first again.
+    for (const w of windows.reverse()) if (w.error !== undefined) this.queue.putBack(unacknowledged(w.slices, w.acked));
+    if (failure === undefined) return;
+    this.window.failed();
+    conn.close();
+    this.conn = undefined;
+    if (!signal.aborted) await this.failed(failure);
+  }
+
+  /** The connection has reached its ttl: no new window goes out on it. */
+  private expired(conn: LumberjackConnection): boolean {
+    return this.opts.ttlMs > 0 && Date.now() - conn.openedAt >= this.opts.ttlMs;
+  }
+
+  /** Sends one window; `failed` hears a connection failure (the caller puts back what was not acknowledged). */
+  private send(conn: LumberjackConnection, slices: Slice<E>[], failed: (err: WindowError) => void): SentWindow<E> {
+    const events = windowEvents(slices);
+    const w: SentWindow<E> = { slices, acked: 0, settled: false, done: Promise.resolve() };
+    w.done = conn
+      .sendWindow(events, (k) => {
+        credit(slices, w.acked, k);
+        w.acked = k;
+        // The collector is taking events: the next failure starts a fresh backoff.
+        this.failures = 0;
+        this.backoff.reset();
+      })
+      .then(
+        () => {
+          this.window.succeeded(events.length);
+          this.opts.observer?.windowSize(conn.address, this.window.size);
+        },
+        (err: unknown) => {
+          if (err instanceof WindowError) {
+            w.error = err;
+            failed(err);
+            return;
+          }
+          // Not the network: the window could not even be encoded. Sending it again would fail the
+          // same way and block every batch behind it, so its batches fail (their messages are retried).
+          this.opts.log.error({ "error.type": (err as Error)?.name }, `logstash output: cannot encode a window: ${(err as Error).message}`);
+          for (const s of slices) s.batch.reject(new Error(`logstash output: cannot encode events: ${(err as Error).message}`, { cause: err }));
+        },
+      )
+      .finally(() => {
+        w.settled = true;
+      });
+    return w;
   }
 
   private get host(): LogstashHost {
@@ -103,36 +188,6 @@ export class Worker<E> {
     const loud = this.connections === 1 || (this.failures > 0 && this.isLoud());
     log[loud ? "info" : "debug"]({ host: address, tls: this.opts.tls !== undefined }, `logstash output: connected to ${address}${this.failures > 0 ? ` (after ${this.failures} failed attempts)` : ""}`);
     return this.conn;
-  }
-
-  /** Sends one window; on failure puts back what was not acknowledged. */
-  private async send(conn: LumberjackConnection, slices: Slice<E>[]): Promise<void> {
-    const events = windowEvents(slices);
-    let acked = 0;
-    try {
-      await conn.sendWindow(events, (k) => {
-        credit(slices, acked, k);
-        acked = k;
-        // The collector is taking events: the next failure starts a fresh backoff.
-        this.failures = 0;
-        this.backoff.reset();
-      });
-      this.window.succeeded(events.length);
-      this.opts.observer?.windowSize(conn.address, this.window.size);
-    } catch (err) {
-      if (!(err instanceof WindowError)) {
-        // Not the network: the window could not even be encoded. Sending it again would fail the
-        // same way and block every batch behind it, so its batches fail (their messages are retried).
-        this.opts.log.error({ "error.type": (err as Error)?.name }, `logstash output: cannot encode a window: ${(err as Error).message}`);
-        for (const s of slices) s.batch.reject(new Error(`logstash output: cannot encode events: ${(err as Error).message}`, { cause: err }));
-        return;
-      }
-      this.queue.putBack(unacknowledged(slices, acked));
-      this.window.failed();
-      conn.close();
-      this.conn = undefined;
-      if (!this.opts.signal.aborted) await this.failed(err);
-    }
   }
 
   /** Logs a failure (throttled), moves on to the next host, and waits out the backoff. */
