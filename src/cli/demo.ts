@@ -8,7 +8,7 @@ import { eventBridgeObjectCreated, s3Notification, s3TestEvent, snsWrapped } fro
 import { demoSamples } from "../demo/samples.ts";
 import { createLogger } from "../logging/logger.ts";
 import { createOutput } from "../outputs/index.ts";
-import { isLogEvent, type Output, type OutputEvent } from "../outputs/output.ts";
+import { logEventCount, type Output, type OutputEvent } from "../outputs/output.ts";
 import { sleep } from "../source/poller.ts";
 import { PACKAGE_ROOT } from "../packageRoot.ts";
 import { EXIT } from "./exit.ts";
@@ -30,7 +30,7 @@ class CountingOutput implements Output {
   }
   async publish(events: readonly OutputEvent[]): Promise<void> {
     await this.#inner.publish(events);
-    this.acked += events.filter(isLogEvent).length;
+    this.acked += logEventCount(events);
   }
   close(): Promise<void> {
     return this.#inner.close();

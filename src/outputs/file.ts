@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { FileOutputSettings } from "../config/settings.ts";
 import { silentLogger } from "../logging/logger.ts";
 import { Backoff } from "./lumberjack/backoff.ts";
-import { encodeNdjson } from "./ndjson.ts";
+import { ndjsonPieces } from "./ndjson.ts";
 import type { Output, OutputEvent, OutputObserver } from "./output.ts";
 
 export interface FileOutputOptions {
@@ -22,7 +22,9 @@ export interface FileOutputOptions {
 
 /** A published batch as the bytes it appends, and its publish's settlers. */
 interface Batch {
-  data: Buffer;
+  /** Its NDJSON bytes, in pieces written in order. */
+  pieces: Buffer[];
+  bytes: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -94,14 +96,15 @@ export class FileOutput implements Output {
   publish(events: readonly OutputEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`file output ${this.file} is closed`));
     if (events.length === 0) return Promise.resolve();
-    let data: Buffer;
+    let pieces: Buffer[];
     try {
-      data = encodeNdjson(events);
+      pieces = ndjsonPieces(events);
     } catch (err) {
       return Promise.reject(err);
     }
+    const bytes = pieces.reduce((n, p) => n + p.length, 0);
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ data, resolve, reject });
+      this.waiting.push({ pieces, bytes, resolve, reject });
       this.writer ??= this.drain();
     });
   }
@@ -171,18 +174,14 @@ export class FileOutput implements Output {
     };
     try {
       while (written < group.length) {
-        const { data } = group[written]!;
-        if (this.size > 0 && this.size + data.length > this.settings.rotateEveryBytes) {
+        const { pieces, bytes } = group[written]!;
+        if (this.size > 0 && this.size + bytes > this.settings.rotateEveryBytes) {
           if (written > 0) await commit();
           await this.rotate();
           handle = await this.ensureOpen();
         }
-        let at = 0;
-        while (at < data.length) {
-          const { bytesWritten } = await handle.write(data, at, data.length - at);
-          at += bytesWritten;
-        }
-        this.size += data.length;
+        await writeAll(handle, pieces, bytes);
+        this.size += bytes;
         written++;
       }
       await commit();
@@ -289,6 +288,21 @@ export class FileOutput implements Output {
     const handle = this.handle;
     this.handle = undefined;
     await handle?.close();
+  }
+}
+
+/** Writes `pieces` (`bytes` in all) at the file's end: one writev, then single writes for whatever a short write left. */
+async function writeAll(handle: FileHandle, pieces: Buffer[], bytes: number): Promise<void> {
+  let done = (await handle.writev(pieces)).bytesWritten;
+  if (done === bytes) return;
+  for (const piece of pieces) {
+    if (done >= piece.length) {
+      done -= piece.length;
+      continue;
+    }
+    let at = done;
+    done = 0;
+    while (at < piece.length) at += (await handle.write(piece, at, piece.length - at)).bytesWritten;
   }
 }
 

@@ -1,4 +1,4 @@
-import { jsonOf, type OutputEvent } from "./output.ts";
+import { EncodedEvents, type OutputEvent } from "./output.ts";
 
 // Strings past ~128 KB go to V8's large-object space, which only a full GC reclaims; joining a whole
 // batch into one string made every batch old-generation garbage (a sawtooth of +100 MB RSS in the
@@ -20,7 +20,7 @@ const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER);
  * costs its buffer, not also a string as large. Undefined for any other event (and in the unlikely
  * case that another field holds the placeholder's text).
  */
-function largeDocument(e: Exclude<OutputEvent, string>): Buffer | undefined {
+function largeDocument(e: Exclude<OutputEvent, EncodedEvents>): Buffer | undefined {
   const message = (e as { message?: unknown }).message;
   if (typeof message !== "string" || message.length < LARGE_MESSAGE_CHARS) return undefined;
   const doc = JSON.stringify({ ...e, message: PLACEHOLDER });
@@ -41,11 +41,12 @@ function largeDocument(e: Exclude<OutputEvent, string>): Buffer | undefined {
 }
 
 /**
- * A batch as NDJSON bytes: one JSON document per event, each followed by a newline. A large
+ * A batch as NDJSON bytes, in pieces (write them in order): one JSON document per event, each
+ * followed by a newline. Events already serialized are their own pieces, not copied. A large
  * document (an event of megabytes) is encoded on its own, straight into its buffer: appended to a
  * piece it would be copied once more when the piece is flattened.
  */
-export function encodeNdjson(events: readonly OutputEvent[], pretty = false): Buffer {
+export function ndjsonPieces(events: readonly OutputEvent[], pretty = false): Buffer[] {
   const pieces: Buffer[] = [];
   let piece = "";
   const cut = () => {
@@ -53,13 +54,22 @@ export function encodeNdjson(events: readonly OutputEvent[], pretty = false): Bu
     piece = "";
   };
   for (const e of events) {
-    const large = pretty || typeof e === "string" ? undefined : largeDocument(e);
+    if (e instanceof EncodedEvents) {
+      if (pretty) {
+        for (const doc of e.documents()) piece += JSON.stringify(JSON.parse(doc.toString("utf8")), null, 2) + "\n";
+        continue;
+      }
+      cut();
+      pieces.push(e.bytes);
+      continue;
+    }
+    const large = pretty ? undefined : largeDocument(e);
     if (large !== undefined) {
       cut();
       pieces.push(large);
       continue;
     }
-    const doc = pretty ? JSON.stringify(typeof e === "string" ? JSON.parse(e) : e, null, 2) : jsonOf(e);
+    const doc = pretty ? JSON.stringify(e, null, 2) : JSON.stringify(e);
     if (doc.length >= PIECE_CHARS) {
       cut();
       const bytes = Buffer.byteLength(doc, "utf8");
@@ -73,5 +83,11 @@ export function encodeNdjson(events: readonly OutputEvent[], pretty = false): Bu
     if (piece.length >= PIECE_CHARS) cut();
   }
   cut();
+  return pieces;
+}
+
+/** The batch's NDJSON bytes as one buffer (see ndjsonPieces). */
+export function encodeNdjson(events: readonly OutputEvent[], pretty = false): Buffer {
+  const pieces = ndjsonPieces(events, pretty);
   return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }

@@ -2,19 +2,46 @@ import type { HeartbeatEvent } from "../heartbeat/heartbeat.ts";
 import type { BeatEvent } from "../pipeline/event.ts";
 
 /**
- * What outputs ship: log events, and the beat's own heartbeats. A string is an event already
- * serialized: its JSON document, shipped as it is (how the pipeline hands over most events).
+ * Log events already serialized, as the pipeline hands most of them over: `count` NDJSON lines
+ * (each event's JSON document and a newline) in `bytes`. Serializing as events are read, in pieces
+ * of a few KiB, lets each event's strings die young; a batch of event objects or strings held
+ * until the batch is full outlived V8's young-generation collections (bench A: a quarter of the
+ * CPU in GC). A JSON document never holds a raw newline, so the lines are the documents.
  */
-export type OutputEvent = BeatEvent | HeartbeatEvent | string;
+export class EncodedEvents {
+  readonly bytes: Buffer;
+  readonly count: number;
 
-/** True for a log event, false for a heartbeat. */
-export function isLogEvent(event: OutputEvent): boolean {
-  return typeof event === "string" || "message" in event;
+  constructor(bytes: Buffer, count: number) {
+    this.bytes = bytes;
+    this.count = count;
+  }
+
+  /** Each event's document as a view of `bytes` (no newline). */
+  documents(): Buffer[] {
+    const out: Buffer[] = [];
+    let start = 0;
+    for (let end = this.bytes.indexOf(0x0a); end !== -1; end = this.bytes.indexOf(0x0a, start)) {
+      out.push(this.bytes.subarray(start, end));
+      start = end + 1;
+    }
+    return out;
+  }
 }
 
-/** The event's JSON document. */
-export function jsonOf(event: OutputEvent): string {
-  return typeof event === "string" ? event : JSON.stringify(event);
+/** What outputs ship: log events (as objects, or already serialized), and the beat's own heartbeats. */
+export type OutputEvent = BeatEvent | HeartbeatEvent | EncodedEvents;
+
+/** Log events in `events` (heartbeats not counted). */
+export function logEventCount(events: readonly OutputEvent[]): number {
+  let n = 0;
+  for (const e of events) n += e instanceof EncodedEvents ? e.count : "message" in e ? 1 : 0;
+  return n;
+}
+
+/** Each event's JSON document, in order: what the outputs ship. */
+export function documentsOf(events: readonly OutputEvent[]): string[] {
+  return events.flatMap((e) => (e instanceof EncodedEvents ? e.documents().map((d) => d.toString("utf8")) : [JSON.stringify(e)]));
 }
 
 /**

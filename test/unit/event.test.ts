@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildEvent, eventEncoder, eventId, shippedSizer } from "../../src/pipeline/event.ts";
 import type { DecodedRecord } from "../../src/reader/decoders/decoder.ts";
 import { createLogger } from "../../src/logging/logger.ts";
-import { jsonOf, type OutputEvent } from "../../src/outputs/output.ts";
+import { documentsOf, type OutputEvent } from "../../src/outputs/output.ts";
 import { LargeRecordPermit, processObject } from "../../src/pipeline/objectProcessor.ts";
 import { linesDecoder } from "../../src/reader/decoders/lines.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
@@ -107,8 +107,8 @@ describe("processObject: memory bounded by bytes as shipped", () => {
     );
     return { done, batches, pending, read: () => read, stats: metrics.stats };
   }
-  const shippedBytes = (events: readonly OutputEvent[]) => events.reduce((n, e) => n + Buffer.byteLength(jsonOf(e)), 0);
-  const messageOf = (e: OutputEvent) => (JSON.parse(jsonOf(e)) as { message?: string }).message;
+  const shippedBytes = (events: readonly OutputEvent[]) => documentsOf(events).reduce((n, d) => n + Buffer.byteLength(d), 0);
+  const messagesOf = (events: readonly OutputEvent[]) => documentsOf(events).map((d) => (JSON.parse(d) as { message?: string }).message);
   const settle = () => new Promise((r) => setTimeout(r, 20));
 
   it("cuts batches at 1 MiB as shipped: lines of NUL bytes ship six times their size", async () => {
@@ -116,7 +116,7 @@ describe("processObject: memory bounded by bytes as shipped", () => {
     const data = Buffer.from(Array.from({ length: 3000 }, () => line).join("\n"));
     const r = run(data);
     expect(await r.done).toBe("delivered");
-    expect(r.batches.flat()).toHaveLength(3000);
+    expect(documentsOf(r.batches.flat())).toHaveLength(3000);
     for (const b of r.batches) expect(shippedBytes(b)).toBeLessThanOrEqual(1 << 20);
     // ~1.6 KB each as shipped: about 650 per batch, where counting characters allowed 1024.
     expect(r.batches.length).toBeGreaterThanOrEqual(Math.ceil(shippedBytes(r.batches.flat()) / (1 << 20)));
@@ -157,10 +157,10 @@ describe("processObject: memory bounded by bytes as shipped", () => {
     await settle();
     // Waiting for the permit with at most 256 KiB (and a chunk) of the large line read.
     expect(large.read()).toBeLessThan(256 * 1024 + 7 + 2 * 16 * 1024);
-    expect(large.batches.flat().map(messageOf)).toEqual([]);
+    expect(messagesOf(large.batches.flat())).toEqual([]);
     permit.release();
     expect(await large.done).toBe("delivered");
-    expect(large.batches.flat().map((e) => messageOf(e)?.length)).toEqual([6, 2 << 20, 5]);
+    expect(messagesOf(large.batches.flat()).map((m) => m?.length)).toEqual([6, 2 << 20, 5]);
     // Given back: the next taker gets it at once.
     await permit.acquire(signal);
   });

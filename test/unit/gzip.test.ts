@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logging/logger.ts";
-import { jsonOf, type OutputEvent } from "../../src/outputs/output.ts";
+import { documentsOf, type OutputEvent } from "../../src/outputs/output.ts";
 import { LargeRecordPermit, processObject } from "../../src/pipeline/objectProcessor.ts";
 import { linesDecoder } from "../../src/reader/decoders/lines.ts";
 import { decompressIfGzip, ObjectTooLargeError, RATIO_CHECK_MIN_BYTES, type ObjectLimits } from "../../src/reader/gzip.ts";
@@ -139,7 +139,7 @@ describe("processObject: a too-large object is delivered with truncation", () =>
   it("reads an object under the limits whole", async () => {
     const h = harness(Buffer.from("a\nb\n"), { maxObjectBytes: MiB, maxCompressionRatio: 1000 });
     expect(await h.run()).toBe("delivered");
-    expect(h.published).toHaveLength(2);
+    expect(documentsOf(h.published)).toHaveLength(2);
     expect(h.stats).toMatchObject({ objectsTooLarge: 0, objectsRead: 1 });
   });
 
@@ -149,8 +149,8 @@ describe("processObject: a too-large object is delivered with truncation", () =>
     expect(await h2.run()).toBe("delivered");
     // 1 MiB holds 87381 whole lines (12 bytes each); the one cut at the limit is not an event.
     const whole = Math.floor(MiB / 12);
-    expect(h2.published.length).toBe(whole);
-    expect((JSON.parse(jsonOf(h2.published.at(-1)!)) as { message: string }).message).toBe(`line ${String(whole - 1).padStart(6, "0")}`);
+    expect(documentsOf(h2.published).length).toBe(whole);
+    expect((JSON.parse(documentsOf(h2.published).at(-1)!) as { message: string }).message).toBe(`line ${String(whole - 1).padStart(6, "0")}`);
     expect(h2.stats).toMatchObject({ objectsTooLarge: 1, objectsRead: 0, objectsFailed: 0 });
     const logged = h2.logs.filter((l) => String(l.message).includes("too large"));
     expect(logged).toHaveLength(1);

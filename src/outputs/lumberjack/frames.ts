@@ -69,13 +69,14 @@ function writeJsonFrameHeader(b: Buffer, at: number, seq: number, length: number
 
 /**
  * The JSON data frames of a window, events numbered from 1, as a few buffers (write them in order).
+ * An event is a value to serialize, or a Buffer holding its JSON document already.
  * Frames are written straight into buffers of about PIECE_BYTES (a larger document gets a buffer
  * of its own): no buffer per event, and no string holding more than one event (large strings live
  * in V8's large-object space until a full GC).
  */
 export function encodeJsonFrames(events: readonly unknown[]): Buffer[] {
   const pieces: Buffer[] = [];
-  const docs: string[] = [];
+  const docs: Array<string | Buffer> = [];
   const lengths: number[] = [];
   let bytes = 0;
   let first = 1;
@@ -86,7 +87,9 @@ export function encodeJsonFrames(events: readonly unknown[]): Buffer[] {
     for (let i = 0; i < docs.length; i++) {
       const length = lengths[i]!;
       writeJsonFrameHeader(piece, at, first + i, length);
-      piece.write(docs[i]!, at + JSON_HEADER_BYTES, length, "utf8");
+      const doc = docs[i]!;
+      if (typeof doc === "string") piece.write(doc, at + JSON_HEADER_BYTES, length, "utf8");
+      else doc.copy(piece, at + JSON_HEADER_BYTES);
       at += JSON_HEADER_BYTES + length;
     }
     pieces.push(piece);
@@ -96,8 +99,8 @@ export function encodeJsonFrames(events: readonly unknown[]): Buffer[] {
     bytes = 0;
   };
   for (const event of events) {
-    const doc = typeof event === "string" ? event : JSON.stringify(event);
-    const length = Buffer.byteLength(doc, "utf8");
+    const doc = Buffer.isBuffer(event) ? event : JSON.stringify(event);
+    const length = typeof doc === "string" ? Buffer.byteLength(doc, "utf8") : doc.length;
     if (docs.length > 0 && bytes + JSON_HEADER_BYTES + length > PIECE_BYTES) cut();
     docs.push(doc);
     lengths.push(length);

@@ -5,7 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { LogstashOutputSettings } from "../../config/settings.ts";
-import type { Output, OutputEvent, OutputObserver } from "../output.ts";
+import { EncodedEvents, type Output, type OutputEvent, type OutputObserver } from "../output.ts";
 import { hostAddress } from "./connection.ts";
 import { SendQueue, type PendingBatch } from "./queue.ts";
 import { loadTlsMaterial, type TlsMaterial } from "./tls.ts";
@@ -28,7 +28,7 @@ export class LumberjackOutput implements Output {
   private readonly settings: LogstashOutputSettings;
   private readonly log: Logger;
   private readonly tls: TlsMaterial | undefined;
-  private readonly queue = new SendQueue<OutputEvent>();
+  private readonly queue = new SendQueue<WindowEvent>();
   private readonly pending = new Set<PendingBatch>();
   private readonly stop = new AbortController();
   private workers: Promise<void>[] | undefined;
@@ -48,23 +48,25 @@ export class LumberjackOutput implements Output {
     }
   }
 
-  publish(events: readonly OutputEvent[]): Promise<void> {
+  publish(batch: readonly OutputEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error("logstash output is closed"));
+    // One data frame per event: events already serialized go as their documents' bytes.
+    const events = batch.flatMap((e): WindowEvent[] => (e instanceof EncodedEvents ? e.documents() : [e]));
     if (events.length === 0) return Promise.resolve();
     this.start();
     return new Promise<void>((resolve, reject) => {
       const settle = (fn: () => void) => {
-        this.pending.delete(batch);
+        this.pending.delete(pending);
         fn();
         if (this.pending.size === 0) this.wakeIdle();
       };
-      const batch: PendingBatch = {
+      const pending: PendingBatch = {
         unacked: events.length,
         resolve: () => settle(resolve),
         reject: (err) => settle(() => reject(err)),
       };
-      this.pending.add(batch);
-      this.queue.add(batch, events);
+      this.pending.add(pending);
+      this.queue.add(pending, events);
     });
   }
 
@@ -121,6 +123,9 @@ export class LumberjackOutput implements Output {
     for (const w of waiters) w();
   }
 }
+
+/** What a data frame carries: an event to serialize, or its JSON document already serialized. */
+type WindowEvent = Exclude<OutputEvent, EncodedEvents> | Buffer;
 
 /** `list` starting at index `first`, wrapping around. */
 function rotate<T>(list: readonly T[], first: number): T[] {
