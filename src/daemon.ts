@@ -9,6 +9,7 @@ import type { Output, OutputObserver } from "./outputs/output.ts";
 import { describeCause, errorFields } from "./pipeline/errors.ts";
 import { handleMessage, type MessageHandlerDeps, type QueueContext } from "./pipeline/messageHandler.ts";
 import { ByteBudget } from "./pipeline/budget.ts";
+import { Permits } from "./pipeline/permits.ts";
 import { receiveVisibilitySeconds } from "./pipeline/visibility.ts";
 import { decoderChooser } from "./reader/decoderChoice.ts";
 import { S3ObjectGetter } from "./reader/objectSource.ts";
@@ -140,6 +141,7 @@ export class Daemon {
       maxObjectBytes: s.maxObjectBytes,
       maxCompressionRatio: s.maxCompressionRatio,
       budget: new ByteBudget(),
+      largeObjects: new Permits(s.maxLargeObjectsInFlight),
     };
     const attempts = await Promise.all(s.sqsQueues.map((entry, index) => this.#openQueue(index, entry)));
     const failed = attempts.filter((a): a is QueueFailure => "error" in a);

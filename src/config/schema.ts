@@ -330,6 +330,8 @@ const s3beatShape = {
     .default([]),
   /** SQS messages processed at once by this process. Default 10, 1–100. */
   maxMessagesInFlight: int(1, 100).default(10),
+  /** Of those, objects of 256KiB or more (as stored) read at once: reading them is CPU-bound, so more only adds memory. Default 2, 1–100. */
+  maxLargeObjectsInFlight: int(1, 100).default(2),
   /** Visibility timeout asked for on receive, re-extended every half of it while in progress. Duration, default 5m, 2s–12h; below 30s is meant for tests. */
   visibilityTimeout: duration(2, 12 * H).default(5 * 60),
   /** ReceiveMessage long-poll wait. Duration, default 20s, 0–20s. */
@@ -848,6 +850,7 @@ export function toSettings(c: ConfigYaml, env: NodeJS.ProcessEnv = process.env):
       maxCompressionRatio: s.maxCompressionRatio,
       fileSelectors: s.fileSelectors.map((sel) => toSelector(sel, s)),
       maxMessagesInFlight: s.maxMessagesInFlight,
+      maxLargeObjectsInFlight: s.maxLargeObjectsInFlight,
       visibilityTimeoutSeconds: s.visibilityTimeout,
       waitTimeSeconds: s.sqsWaitTime,
       shutdownGracePeriodSeconds: s.shutdownGracePeriod,

@@ -91,6 +91,11 @@ export interface S3BeatSettings extends DecoderSettings {
   keyExclude?: RegExp;
   /** YAML `maxMessagesInFlight` (default 10): SQS messages processed at once by this process. */
   maxMessagesInFlight: number;
+  /**
+   * YAML `maxLargeObjectsInFlight` (default 2, 1–100): objects of 256 KiB or more as stored (or of
+   * unknown size) read at once. Decoding them is CPU-bound: more at once only adds memory and GC.
+   */
+  maxLargeObjectsInFlight: number;
   /** YAML `visibilityTimeout` (default `5m`): asked for on receive and re-extended every half of it while a message is in progress. */
   visibilityTimeoutSeconds: number;
   /** YAML `sqsWaitTime` (default `20s`, 0–20s): ReceiveMessage long-poll duration. */

@@ -9,6 +9,7 @@ import type { ObjectOutcome } from "./decision.ts";
 import { ObjectError, describeCause, isNoSuchKey, type Poison, type WorkContext } from "./errors.ts";
 import { buildEvent, eventEncoder, shippedSizer, type ObjectRef } from "./event.ts";
 import { BatchBuilder } from "./batch.ts";
+import { isLargeObject, Permits } from "./permits.ts";
 import type { QueueMetrics } from "../telemetry/metrics.ts";
 import { abortableIterable, untilAborted } from "../util/abort.ts";
 import type { ByteBudget } from "./budget.ts";
@@ -46,6 +47,13 @@ export interface ObjectProcessorDeps {
   maxObjectBytes?: number;
   /** s3beat.maxCompressionRatio: decompressed/compressed ratio of a gzip object at most, past 64 MiB (default 1000). */
   maxCompressionRatio?: number;
+  /**
+   * s3beat.maxLargeObjectsInFlight: objects of LARGE_OBJECT_BYTES or more (or of unknown size) read
+   * at once, process-wide; none when undefined. Reading is CPU-bound where objects are large, so
+   * more of them at once only adds memory (and GC); small objects, where waiting on S3, the output
+   * and SQS dominates, are bounded by maxMessagesInFlight alone.
+   */
+  largeObjects?: Permits;
   /** Who may assemble a record past LARGE_RECORD_BYTES (default: the process's one permit; tests pass their own). */
   largeRecords?: LargeRecordPermit;
 }
@@ -78,7 +86,18 @@ export async function processObject(
     deps.log.debug(where, "object skipped by keyInclude/keyExclude");
     return "filtered";
   }
+  const permits = isLargeObject(ref.size) ? deps.largeObjects : undefined;
+  if (permits === undefined) return readObject(ref, where, deps, signal);
+  await permits.acquire(signal);
+  try {
+    return await readObject(ref, where, deps, signal);
+  } finally {
+    permits.release();
+  }
+}
 
+/** Gets, decodes and publishes the object (processObject after filtering and the permit). */
+async function readObject(ref: ObjectRef, where: WorkContext, deps: ObjectProcessorDeps, signal: AbortSignal): Promise<ObjectOutcome> {
   let body: AsyncIterable<Uint8Array>;
   try {
     body = await deps.objects.getObject(ref, signal);
@@ -298,36 +317,9 @@ export const LARGE_RECORD_BYTES = 256 * 1024;
  * The holder never waits for anything but S3 and the output, so waiting for it cannot deadlock.
  * FIFO; a waiter that aborts (shutdown) leaves the queue.
  */
-export class LargeRecordPermit {
-  #held = false;
-  #waiters: Array<() => void> = [];
-
-  acquire(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.reject(signal.reason);
-    if (!this.#held) {
-      this.#held = true;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      const grant = () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        const i = this.#waiters.indexOf(grant);
-        if (i !== -1) this.#waiters.splice(i, 1);
-        reject(signal.reason);
-      };
-      this.#waiters.push(grant);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-
-  /** Hands the permit to the longest waiter, if any. */
-  release(): void {
-    const next = this.#waiters.shift();
-    if (next) next();
-    else this.#held = false;
+export class LargeRecordPermit extends Permits {
+  constructor() {
+    super(1);
   }
 }
 

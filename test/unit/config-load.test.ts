@@ -58,6 +58,7 @@ describe("defaults", () => {
         maxCompressionRatio: 1000,
         fileSelectors: [],
         maxMessagesInFlight: 10,
+        maxLargeObjectsInFlight: 2,
         visibilityTimeoutSeconds: 300,
         waitTimeSeconds: 20,
         shutdownGracePeriodSeconds: 5,
