@@ -17,6 +17,12 @@ export interface LumberjackServerOptions {
   port?: number;
   /** false: count events (`received`) without keeping them, for benchmarks of millions of events. Default true. */
   keepEvents?: boolean;
+  /**
+   * false: check only that each JSON frame's payload looks like an object's text (`{…}`) instead of
+   * parsing it (events are then `{}`): for benchmarks on a small machine, where parsing would take
+   * the CPU the client under test needs. Default true.
+   */
+  parseJson?: boolean;
   /** PEM material: serve TLS. With requestCert the client must present a certificate signed by `ca`. */
   tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer; requestCert?: boolean };
   /** How the server acknowledges: "window" (default) = one ACK of the last sequence when the window is complete; "every:N" = a partial ACK every N events plus the final one; "never" = receive but never ACK. */
@@ -174,11 +180,15 @@ export async function startLumberjackServer(opts: LumberjackServerOptions = {}):
         const len = buf.readUInt32BE(off + 6);
         if (len > MAX_FRAME) throw new ProtocolError(`JSON frame of ${len} bytes`);
         if (buf.length - off < 10 + len) break;
-        let event: unknown;
-        try {
-          event = JSON.parse(buf.toString("utf8", off + 10, off + 10 + len));
-        } catch (e) {
-          throw new ProtocolError(`bad JSON: ${(e as Error).message}`);
+        let event: unknown = {};
+        if (options.parseJson === false) {
+          if (len < 2 || buf[off + 10] !== 0x7b || buf[off + 9 + len] !== 0x7d) throw new ProtocolError("JSON frame is not an object");
+        } else {
+          try {
+            event = JSON.parse(buf.toString("utf8", off + 10, off + 10 + len));
+          } catch (e) {
+            throw new ProtocolError(`bad JSON: ${(e as Error).message}`);
+          }
         }
         if (typeof event !== "object" || event === null || Array.isArray(event)) {
           throw new ProtocolError("JSON frame is not an object");

@@ -67,16 +67,40 @@ function writeJsonFrameHeader(b: Buffer, at: number, seq: number, length: number
   b.writeUInt32BE(length, at + 6);
 }
 
+/** An event's JSON document, already serialized: `bytes[start, end)`. */
+export class JsonDocument {
+  readonly bytes: Buffer;
+  readonly start: number;
+  readonly end: number;
+
+  constructor(bytes: Buffer, start: number, end: number) {
+    this.bytes = bytes;
+    this.start = start;
+    this.end = end;
+  }
+
+  /** The documents of NDJSON bytes (one per line), without copying them. */
+  static lines(ndjson: Buffer): JsonDocument[] {
+    const out: JsonDocument[] = [];
+    let start = 0;
+    for (let end = ndjson.indexOf(0x0a); end !== -1; end = ndjson.indexOf(0x0a, start)) {
+      out.push(new JsonDocument(ndjson, start, end));
+      start = end + 1;
+    }
+    return out;
+  }
+}
+
 /**
  * The JSON data frames of a window, events numbered from 1, as a few buffers (write them in order).
- * An event is a value to serialize, or a Buffer holding its JSON document already.
+ * An event is a value to serialize, or a JsonDocument (its JSON text already serialized).
  * Frames are written straight into buffers of about PIECE_BYTES (a larger document gets a buffer
  * of its own): no buffer per event, and no string holding more than one event (large strings live
  * in V8's large-object space until a full GC).
  */
-export function encodeJsonFrames(events: readonly unknown[]): Buffer[] {
+export function encodeJsonFrames(events: readonly unknown[], pieceBytes = PIECE_BYTES): Buffer[] {
   const pieces: Buffer[] = [];
-  const docs: Array<string | Buffer> = [];
+  const docs: Array<string | JsonDocument> = [];
   const lengths: number[] = [];
   let bytes = 0;
   let first = 1;
@@ -89,7 +113,7 @@ export function encodeJsonFrames(events: readonly unknown[]): Buffer[] {
       writeJsonFrameHeader(piece, at, first + i, length);
       const doc = docs[i]!;
       if (typeof doc === "string") piece.write(doc, at + JSON_HEADER_BYTES, length, "utf8");
-      else doc.copy(piece, at + JSON_HEADER_BYTES);
+      else doc.bytes.copy(piece, at + JSON_HEADER_BYTES, doc.start, doc.end);
       at += JSON_HEADER_BYTES + length;
     }
     pieces.push(piece);
@@ -99,9 +123,9 @@ export function encodeJsonFrames(events: readonly unknown[]): Buffer[] {
     bytes = 0;
   };
   for (const event of events) {
-    const doc = Buffer.isBuffer(event) ? event : JSON.stringify(event);
-    const length = typeof doc === "string" ? Buffer.byteLength(doc, "utf8") : doc.length;
-    if (docs.length > 0 && bytes + JSON_HEADER_BYTES + length > PIECE_BYTES) cut();
+    const doc = event instanceof JsonDocument ? event : JSON.stringify(event);
+    const length = typeof doc === "string" ? Buffer.byteLength(doc, "utf8") : doc.end - doc.start;
+    if (docs.length > 0 && bytes + JSON_HEADER_BYTES + length > pieceBytes) cut();
     docs.push(doc);
     lengths.push(length);
     bytes += JSON_HEADER_BYTES + length;
@@ -120,9 +144,10 @@ export function compressedFrameHeader(compressedLength: number): Buffer {
  * one compressed frame when `compressionLevel` is 1–9 (zlib runs off the main thread).
  */
 export async function encodeWindow(events: readonly unknown[], compressionLevel: number): Promise<Buffer[]> {
-  const frames = encodeJsonFrames(events);
   const head = encodeWindowFrame(events.length);
-  if (compressionLevel <= 0) return [head, ...frames];
+  if (compressionLevel <= 0) return [head, ...encodeJsonFrames(events)];
+  // Compressed, the frames are one buffer (zlib's input), written as such rather than concatenated.
+  const frames = encodeJsonFrames(events, Number.POSITIVE_INFINITY);
   // Output in steps of 256 KiB, not zlib's 16: each step is a round trip to the thread pool.
   const compressed = await deflateAsync(frames.length === 1 ? frames[0]! : Buffer.concat(frames), { level: compressionLevel, chunkSize: 256 * 1024 });
   return [head, compressedFrameHeader(compressed.length), compressed];

@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import type { LogstashOutputSettings } from "../../config/settings.ts";
 import { EncodedEvents, type Output, type OutputEvent, type OutputObserver } from "../output.ts";
+import { JsonDocument } from "./frames.ts";
 import { hostAddress } from "./connection.ts";
 import { SendQueue, type PendingBatch } from "./queue.ts";
 import { loadTlsMaterial, type TlsMaterial } from "./tls.ts";
@@ -51,7 +52,7 @@ export class LumberjackOutput implements Output {
   publish(batch: readonly OutputEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error("logstash output is closed"));
     // One data frame per event: events already serialized go as their documents' bytes.
-    const events = batch.flatMap((e): WindowEvent[] => (e instanceof EncodedEvents ? e.documents() : [e]));
+    const events = batch.flatMap((e): WindowEvent[] => (e instanceof EncodedEvents ? JsonDocument.lines(e.bytes) : [e]));
     if (events.length === 0) return Promise.resolve();
     this.start();
     return new Promise<void>((resolve, reject) => {
@@ -125,7 +126,7 @@ export class LumberjackOutput implements Output {
 }
 
 /** What a data frame carries: an event to serialize, or its JSON document already serialized. */
-type WindowEvent = Exclude<OutputEvent, EncodedEvents> | Buffer;
+type WindowEvent = Exclude<OutputEvent, EncodedEvents> | JsonDocument;
 
 /** `list` starting at index `first`, wrapping around. */
 function rotate<T>(list: readonly T[], first: number): T[] {
