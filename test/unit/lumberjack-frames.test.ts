@@ -76,6 +76,13 @@ describe("encodeWindow", () => {
     expect(frames[1]!.type === "compressed" && frames[1]!.frames.map((f) => f.type === "json" && f.seq)).toEqual([1, 2, 3]);
   });
 
+  it("a window of more than 4 MiB (compressed in zlib's thread pool) holds the same frames", async () => {
+    const big = Array.from({ length: 5 }, (_, i) => ({ message: `${i}`.repeat(1024 * 1024) }));
+    const bytes = Buffer.concat(await encodeWindow(big, 3));
+    expect(bytes.readUInt32BE(8)).toBe(bytes.length - 12);
+    expect(inflateSync(bytes.subarray(12))).toEqual(Buffer.concat(encodeJsonFrames(big)));
+  });
+
   it("compression makes a repetitive window smaller", async () => {
     const many = Array.from({ length: 500 }, (_, i) => ({ message: `GET /index.html 200 ${i}` }));
     const plain = Buffer.concat(await encodeWindow(many, 0)).length;
