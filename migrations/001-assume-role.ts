@@ -4,7 +4,7 @@
  * comments on or right above a renamed key that name the old key are updated to the new name.
  */
 import type { YAMLMap } from "yaml";
-import { BEAT, findBeatSettings, settingsNamed, type BeatSetting } from "../src/migrate/beatSettings.ts";
+import { BEAT, findBeatSettings, settingsNamed, type BeatSetting } from "../src/config/beatSettings.ts";
 import { insertAfter, keyIndent, preferredCommentColumn, renameKey, renameInComments, settingLine, type EditContext } from "../src/migrate/keyEdits.ts";
 import { commentOffsets } from "../src/migrate/source.ts";
 import { positionOf } from "../src/migrate/text.ts";

@@ -13,9 +13,9 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Logger } from "pino";
 import { AwsAccess, type QueueAccess } from "../aws/access.ts";
 import type { S3BeatSettings } from "../config/settings.ts";
-import { describeCause } from "../pipeline/errors.ts";
-import { parseQueueEntry, queueDisplayName } from "../source/queueRef.ts";
-import { queueArn, resolveQueueUrl } from "../source/sqsQueue.ts";
+import { describeCause } from "../aws/sdkErrors.ts";
+import { parseQueueEntry, queueDisplayName } from "../sqs/queueRef.ts";
+import { queueArn, resolveQueueUrl } from "../sqs/sqsQueue.ts";
 import { splitFix, type StepResult } from "./report.ts";
 
 export interface CheckOptions {

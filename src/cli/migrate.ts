@@ -9,7 +9,7 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import { createTwoFilesPatch } from "diff";
 import { formatProblem, loadConfigText } from "../config/load.ts";
 import { registerSecret, scrubSecrets } from "../logging/redact.ts";
-import { findBeatSettings } from "../migrate/beatSettings.ts";
+import { findBeatSettings } from "../config/beatSettings.ts";
 import { replaceAtomically, writeBackup } from "../migrate/files.ts";
 import { planMigration } from "../migrate/plan.ts";
 import { maskSecrets } from "../migrate/secrets.ts";

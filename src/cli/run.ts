@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { CURRENT_CONFIG_VERSION, formatProblem } from "../config/load.ts";
+import { formatProblem } from "../config/load.ts";
+import { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
 import { Daemon, StartupError } from "../daemon.ts";
 import { createLogger, type Logger } from "../logging/logger.ts";
 import { registerSecret } from "../logging/redact.ts";

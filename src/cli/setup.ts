@@ -10,7 +10,7 @@ import { askOnTerminal, askQuestions, confirmOverwrite } from "../setup/interact
 import { commandLine, exportAdvice, unsetVariablesOf } from "../setup/nextSteps.ts";
 import { collectAnswers } from "../setup/nonInteractive.ts";
 import { renderConfig } from "../setup/render.ts";
-import type { Answers } from "../setup/spec.ts";
+import type { Answers } from "../setup/answers.ts";
 import { writeConfigFile } from "../setup/write.ts";
 import { EXIT } from "./exit.ts";
 import { printError } from "./loadConfig.ts";

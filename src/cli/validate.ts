@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { ConfigError, CURRENT_CONFIG_VERSION, formatProblem, loadConfigFile, type ConfigProblem } from "../config/load.ts";
+import { ConfigError, formatProblem, loadConfigFile, type ConfigProblem } from "../config/load.ts";
+import { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
 import { registerSecret, scrubSecrets } from "../logging/redact.ts";
 import { parseSource } from "../migrate/source.ts";
 import { readVersion } from "../migrate/version.ts";

@@ -10,7 +10,6 @@ import { expandEnv } from "./env.ts";
 import { notUsedKey, notUsedMessage, UNKNOWN_KEY_MESSAGE } from "./knownKeys.ts";
 import { exposedSecretsMessage, literalSecrets } from "./permissions.ts";
 // The schema version a fully migrated file has: `run` warns when a file is older (s3beat migrate-config).
-export { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
 import { pathToString, validateConfig } from "./schema.ts";
 import type { SchemaIssue } from "./schema.ts";
 import type { Settings } from "./settings.ts";

@@ -5,7 +5,7 @@
  */
 import { isScalar } from "yaml";
 import type { YAMLMap } from "yaml";
-import { findBeatSettings } from "../migrate/beatSettings.ts";
+import { findBeatSettings } from "./beatSettings.ts";
 
 /** The credential keys of the s3beat section, and the variables the docs and migrate-config use for them. */
 export const SECRET_KEYS = ["accessKeyID", "secretAccessKey"] as const;

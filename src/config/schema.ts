@@ -5,7 +5,7 @@
  * already expanded); output is `Settings` or every problem found, each located by its key path.
  */
 import { z } from "zod";
-import { BEAT_IDENTIFIER_RE, fullyQualifiedBeatName } from "../heartbeat/heartbeat.ts";
+import { BEAT_IDENTIFIER_RE, fullyQualifiedBeatName } from "./identity.ts";
 import type { FileSelector, LogstashHost, LogstashOutputSettings, OutputSettings, Settings } from "./settings.ts";
 import { SECRET_VARIABLES, shellWord } from "./permissions.ts";
 import { formatByteSize, formatDuration, parseByteSize, parseDurationSeconds } from "./units.ts";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { encodeNotificationKey } from "../source/objectKey.ts";
+import { encodeNotificationKey } from "../sqs/objectKey.ts";
 
 /**
  * Notification bodies in the exact shapes AWS sends. The emulator sends no bucket notifications,

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Output } from "../outputs/output.ts";
-import { describeCause, errorFields } from "../pipeline/errors.ts";
-import { buildHeartbeat, type HeartbeatStatus } from "./heartbeat.ts";
+import { describeCause, errorFields } from "../aws/sdkErrors.ts";
+import { buildHeartbeat, type HeartbeatStatus } from "../events/heartbeat.ts";
 
 /**
  * Sends status 1 at start, status 2 every interval, and status 3 at shutdown, through the same

@@ -1,5 +1,5 @@
-import type { HeartbeatEvent } from "../heartbeat/heartbeat.ts";
-import type { BeatEvent } from "../pipeline/event.ts";
+import type { HeartbeatEvent } from "../events/heartbeat.ts";
+import type { BeatEvent } from "../events/event.ts";
 
 /**
  * Log events already serialized, as the pipeline hands most of them over: `count` NDJSON lines

@@ -1,13 +1,14 @@
 import type { Logger } from "pino";
-import type { ObjectGetter } from "../reader/objectSource.ts";
-import type { DeleteBatcher } from "../source/deleteBatcher.ts";
-import { parseNotification } from "../source/notification.ts";
-import type { DeadLetterQueue, DeadLetterSender, MessageSettler, ReceivedMessage } from "../source/sqsQueue.ts";
+import type { ObjectGetter } from "../objects/s3Objects.ts";
+import type { DeleteBatcher } from "../sqs/deleteBatcher.ts";
+import { parseNotification } from "../sqs/notification.ts";
+import type { DeadLetterQueue, DeadLetterSender, MessageSettler, ReceivedMessage } from "../sqs/sqsQueue.ts";
 import type { QueueMetrics } from "../telemetry/metrics.ts";
 import { extensionDelayMs } from "./visibility.ts";
 import { settle, type BackoffPolicy, type MessageOutcome, type ObjectOutcome } from "./decision.ts";
-import { describeCause, errorFields, ObjectError, type Poison, type WorkContext } from "./errors.ts";
-import type { ObjectRef } from "./event.ts";
+import { ObjectError, type Poison, type WorkContext } from "./errors.ts";
+import { describeCause, errorFields } from "../aws/sdkErrors.ts";
+import type { ObjectRef } from "../events/event.ts";
 import { processObject, type ObjectProcessorDeps } from "./objectProcessor.ts";
 
 /** Everything one queue's messages are handled with; the S3 getter uses that queue's credentials. */

@@ -4,7 +4,8 @@
  */
 import { confirm, input, password, select } from "@inquirer/prompts";
 import { QUESTIONS, complete, parseYesNo } from "./questions.ts";
-import { applies, reasonInvalid, record, type Answers, type QuestionSpec } from "./spec.ts";
+import { applies, reasonInvalid, record, type QuestionSpec } from "./spec.ts";
+import type { Answers } from "./answers.ts";
 
 /** Asks one question; `validate` returns true or the reason to show. Resolves to the answer text. */
 export type Ask = (spec: QuestionSpec, validate: (text: string) => string | true) => Promise<string>;

@@ -4,7 +4,8 @@
  * every missing or invalid answer. Problems name keys and sources, never a value (it may be a secret).
  */
 import { complete, QUESTIONS } from "./questions.ts";
-import { applies, conditionText, failingCondition, reasonInvalid, record, type AnswerKey, type Answers, type QuestionSpec } from "./spec.ts";
+import { applies, conditionText, failingCondition, reasonInvalid, record, type QuestionSpec } from "./spec.ts";
+import type { AnswerKey, Answers } from "./answers.ts";
 
 /** Prefix of the environment variables that answer the questions. */
 export const SETUP_ENV_PREFIX = "S3BEAT_SETUP_";

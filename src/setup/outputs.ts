@@ -8,25 +8,9 @@ import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseLogstashHost } from "../config/schema.ts";
-import { parseYesNo, type Answers, type Choice, type Condition, type QuestionSpec } from "./spec.ts";
+import { VERIFICATION_MODES, type Answers, type OutputKind, type VerificationMode } from "./answers.ts";
+import { parseYesNo, type Choice, type Condition, type QuestionSpec } from "./spec.ts";
 import { commented, quote } from "./yamlText.ts";
-
-/** Answers asked only for some outputs. */
-export interface OutputAnswers {
-  /** output.file: the directory of the files. */
-  outputPath: string;
-  /** output.logstash: the collectors' Beats inputs, as "host:port". */
-  outputHosts: string[];
-  /** output.logstash: TLS to the collectors (`ssl.enabled`). */
-  sslEnabled: boolean;
-  /** output.logstash with TLS: absolute path of the CA file (PEM); `""`: the system's CAs. */
-  sslCa: string;
-  /** output.logstash with TLS: `ssl.verification_mode`. */
-  sslVerificationMode: VerificationMode;
-}
-
-const VERIFICATION_MODES = ["full", "certificate", "strict", "none"] as const;
-export type VerificationMode = (typeof VERIFICATION_MODES)[number];
 
 /** The answer to the CA question that means "no CA file: trust the system's CAs". */
 export const SYSTEM_CAS = "system";
@@ -225,10 +209,9 @@ const OUTPUTS_TABLE = {
       ...sslLines(a),
     ],
   },
-} satisfies Record<string, OutputEntry>;
+} satisfies Record<OutputKind, OutputEntry>;
 
 /** The output kinds the setup can write. */
-export type OutputKind = keyof typeof OUTPUTS_TABLE;
 
 /** Output kind → its label, follow-up questions and renderer. */
 export const OUTPUTS: Readonly<Record<OutputKind, OutputEntry>> = OUTPUTS_TABLE;

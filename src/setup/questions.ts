@@ -7,7 +7,8 @@ import { checkQueue, checkRoleArn } from "../config/schema.ts";
 import { formatDuration, parseDurationSeconds } from "../config/units.ts";
 import { OUTPUT_CHOICES, OUTPUT_QUESTIONS, parseOutputKind } from "./outputs.ts";
 import { parseYesNo } from "./spec.ts";
-import type { Answers, QuestionSpec } from "./spec.ts";
+import type { QuestionSpec } from "./spec.ts";
+import type { Answers } from "./answers.ts";
 
 const MIN_SESSION = 15 * 60;
 const MAX_SESSION = 12 * 3600;

@@ -3,9 +3,9 @@
  * config/s3beat.example.yml. Interactive and non-interactive runs both write its output, so the same
  * answers give the same bytes.
  */
-import { CURRENT_CONFIG_VERSION } from "../config/load.ts";
+import { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
 import { OUTPUTS } from "./outputs.ts";
-import type { Answers } from "./spec.ts";
+import type { Answers } from "./answers.ts";
 import { commented, list, quote } from "./yamlText.ts";
 
 const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;

@@ -2,28 +2,7 @@
  * The types of the first-run question flow (DESIGN §3). The flow itself is data (questions.ts), so the
  * interactive prompts, the non-interactive `--set`/environment path and the tests walk the same list.
  */
-import type { OutputAnswers, OutputKind } from "./outputs.ts";
-
-/** Every answer of the setup, parsed. Strings are as the file will hold them (`""` = not set). */
-export interface Answers extends OutputAnswers {
-  /** `name:region` entries or queue URLs. */
-  sqsQueues: string[];
-  /** true: inside AWS, default credential chain; false: access keys. */
-  awsFlag: boolean;
-  /** `""`: written as `${S3BEAT_ACCESS_KEY_ID}` (read from the environment at run time). */
-  accessKeyID: string;
-  /** `""`: written as `${S3BEAT_SECRET_ACCESS_KEY}`. A secret: never echoed, logged or printed. */
-  secretAccessKey: string;
-  assumeRoleFlag: boolean;
-  roleArn: string[];
-  externalId: string;
-  roleSessionName: string;
-  /** Canonical duration text (`7200` and `2h` both become `2h`). */
-  sessionDuration: string;
-  output: OutputKind;
-}
-
-export type AnswerKey = keyof Answers;
+import type { AnswerKey, Answers } from "./answers.ts";
 
 /** How a question is asked on a terminal. Every kind yields text that the spec's `parse` accepts. */
 export type PromptKind = "input" | "password" | "confirm" | "select";

@@ -5,7 +5,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { CURRENT_CONFIG_VERSION } from "../../src/config/load.ts";
+import { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
 import { s3Notification } from "../../src/demo/notifications.ts";
 import { createQueue, putObject, readFileOutput, sendBodies, useTestAws, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
 import { logLines, spawnS3beat, type Child } from "../support/child.ts";

@@ -5,7 +5,7 @@ import pino, { type Logger } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LogstashOutputSettings, LogstashTlsSettings } from "../../src/config/settings.ts";
 import { LumberjackOutput } from "../../src/outputs/lumberjack/output.ts";
-import { buildEvent, type BeatEvent } from "../../src/pipeline/event.ts";
+import { buildEvent, type BeatEvent } from "../../src/events/event.ts";
 import { startLumberjackServer, type LumberjackServer, type LumberjackServerOptions } from "../support/lumberjackServer.ts";
 import { getTestCerts } from "../support/tlsCerts.ts";
 

@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import { createGzip, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3Notification } from "../../src/demo/notifications.ts";
-import type { BeatEvent } from "../../src/pipeline/event.ts";
+import type { BeatEvent } from "../../src/events/event.ts";
 import { createQueue, putObject, queueDepth, sendBodies, testConfig, useTestAws, waitFor, writeConfig } from "../support/aws.ts";
 import { logLines } from "../support/child.ts";
 

@@ -12,7 +12,7 @@ import { loadConfigText } from "../../src/config/load.ts";
 import { Daemon } from "../../src/daemon.ts";
 import { s3Notification } from "../../src/demo/notifications.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
-import type { MessageReceiver } from "../../src/source/sqsQueue.ts";
+import type { MessageReceiver } from "../../src/sqs/sqsQueue.ts";
 import { createQueue, putObject, queueDepth, readFileOutput, sendBodies, useTestAws, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
 import { spawnS3beat, type Child } from "../support/child.ts";
 import { startLumberjackServer, type LumberjackServer } from "../support/lumberjackServer.ts";

@@ -9,7 +9,7 @@ import { s3Notification } from "../../src/demo/notifications.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import type { Output } from "../../src/outputs/output.ts";
 import { handleMessage, type MessageHandlerDeps, type QueueContext } from "../../src/pipeline/messageHandler.ts";
-import { linesDecoder } from "../../src/reader/decoders/lines.ts";
+import { linesDecoder } from "../../src/objects/decoders/lines.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
 import { createQueue, putObject, queueDepth, readFileOutput, sendBodies, testConfig, useTestAws, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
 

@@ -7,7 +7,7 @@ import { s3Notification } from "../../src/demo/notifications.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { FileOutput } from "../../src/outputs/file.ts";
 import type { Output } from "../../src/outputs/output.ts";
-import type { BeatEvent } from "../../src/pipeline/event.ts";
+import type { BeatEvent } from "../../src/events/event.ts";
 import { createQueue, putObject, queueDepth, readFileOutput, sendBodies, testConfig, useTestAws, waitFor, writeConfig } from "../support/aws.ts";
 
 /** A collector that takes 150 ms per batch, one batch at a time, in front of the real file output. */

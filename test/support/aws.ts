@@ -6,8 +6,8 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { Upload } from "@aws-sdk/lib-storage";
 import { startEmulator, type Emulator } from "../../src/demo/emulator.ts";
-import type { HeartbeatEvent } from "../../src/heartbeat/heartbeat.ts";
-import type { BeatEvent } from "../../src/pipeline/event.ts";
+import type { HeartbeatEvent } from "../../src/events/heartbeat.ts";
+import type { BeatEvent } from "../../src/events/event.ts";
 
 /** The emulator (fauxqs over real HTTP on 127.0.0.1) with real SDK clients for the test's own setup. */
 export interface TestAws {

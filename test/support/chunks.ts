@@ -1,5 +1,6 @@
 import { expect } from "vitest";
-import type { Decoder, DecodedRecord } from "../../src/reader/decoders/decoder.ts";
+import type { Decoder } from "../../src/objects/decoders/decoder.ts";
+import type { DecodedRecord } from "../../src/events/record.ts";
 
 // Decoders must give the same records whatever the chunking of their input; these helpers feed an
 // input in several chunkings and check that they agree.

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { CURRENT_CONFIG_VERSION } from "../../src/config/load.ts";
+import { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
 import { s3Notification } from "../../src/demo/notifications.ts";
 import { createQueue, putObject, queueDepth, readFileOutput, sendBodies, TEST_KEYS, waitFor, writeConfig, type TestAws } from "./aws.ts";
 import { logLines, spawnS3beat, type Child } from "./child.ts";

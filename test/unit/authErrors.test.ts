@@ -9,7 +9,7 @@ import {
   isTokenError,
   unparsableStatus,
 } from "../../src/aws/authErrors.ts";
-import { describeCause } from "../../src/pipeline/errors.ts";
+import { describeCause } from "../../src/aws/sdkErrors.ts";
 
 const ROLE = "arn:aws:iam::123456789012:role/s3beat-reader";
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
-import type { Decoder, DecodedRecord } from "../../src/reader/decoders/decoder.ts";
-import { jsonDecoder } from "../../src/reader/decoders/json.ts";
+import type { Decoder } from "../../src/objects/decoders/decoder.ts";
+import type { DecodedRecord } from "../../src/events/record.ts";
+import { jsonDecoder } from "../../src/objects/decoders/json.ts";
 import { bySizes, BIG_CHUNKINGS, run, decodeEveryWay } from "../support/chunks.ts";
 
 

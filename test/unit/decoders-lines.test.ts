@@ -1,6 +1,8 @@
 import { describe, it, expect } from "vitest";
-import type { Decoder, DecodedRecord } from "../../src/reader/decoders/decoder.ts";
-import { linesDecoder, utf8Boundary } from "../../src/reader/decoders/lines.ts";
+import type { Decoder } from "../../src/objects/decoders/decoder.ts";
+import type { DecodedRecord } from "../../src/events/record.ts";
+import { linesDecoder } from "../../src/objects/decoders/lines.ts";
+import { utf8Boundary } from "../../src/objects/decoders/utf8.ts";
 import { bySizes, BIG_CHUNKINGS, run, decodeEveryWay } from "../support/chunks.ts";
 
 

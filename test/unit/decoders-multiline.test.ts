@@ -1,8 +1,9 @@
 import { describe, it, expect } from "vitest";
 import type { DecoderSettings, MultilineSettings } from "../../src/config/settings.ts";
-import type { Decoder, DecodedRecord } from "../../src/reader/decoders/decoder.ts";
-import { createDecoder } from "../../src/reader/decoders/index.ts";
-import { multiline } from "../../src/reader/decoders/multiline.ts";
+import type { Decoder } from "../../src/objects/decoders/decoder.ts";
+import type { DecodedRecord } from "../../src/events/record.ts";
+import { createDecoder } from "../../src/objects/decoders/index.ts";
+import { multiline } from "../../src/objects/decoders/multiline.ts";
 import { run, decodeEveryWay } from "../support/chunks.ts";
 
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
-import type { Decoder, DecodedRecord } from "../../src/reader/decoders/decoder.ts";
-import { ndjsonDecoder } from "../../src/reader/decoders/ndjson.ts";
+import type { Decoder } from "../../src/objects/decoders/decoder.ts";
+import type { DecodedRecord } from "../../src/events/record.ts";
+import { ndjsonDecoder } from "../../src/objects/decoders/ndjson.ts";
 import { BIG_CHUNKINGS, decodeEveryWay } from "../support/chunks.ts";
 
 

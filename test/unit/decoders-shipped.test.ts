@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeNdjson } from "../../src/outputs/ndjson.ts";
-import { cutToJsonBytes, jsonStringBytes, recordOf } from "../../src/reader/decoders/shipped.ts";
+import { jsonStringBytes } from "../../src/util/jsonBytes.ts";
+import { cutToJsonBytes, recordOf } from "../../src/objects/decoders/shipped.ts";
 import { rng } from "../support/chunks.ts";
 
 /** What JSON.stringify really ships for `text` inside a document: UTF-8 bytes, quotes excluded. */

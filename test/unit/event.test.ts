@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { buildEvent, eventEncoder, eventId, shippedSizer } from "../../src/pipeline/event.ts";
-import type { DecodedRecord } from "../../src/reader/decoders/decoder.ts";
+import { buildEvent, eventEncoder, eventId, shippedSizer } from "../../src/events/event.ts";
+import type { DecodedRecord } from "../../src/events/record.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { documentsOf, type OutputEvent } from "../../src/outputs/output.ts";
 import { LargeRecordPermit, processObject } from "../../src/pipeline/objectProcessor.ts";
-import { linesDecoder } from "../../src/reader/decoders/lines.ts";
+import { linesDecoder } from "../../src/objects/decoders/lines.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
 
 describe("events", () => {

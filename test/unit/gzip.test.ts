@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logging/logger.ts";
 import { documentsOf, type OutputEvent } from "../../src/outputs/output.ts";
 import { LargeRecordPermit, processObject } from "../../src/pipeline/objectProcessor.ts";
-import { linesDecoder } from "../../src/reader/decoders/lines.ts";
-import { decompressIfGzip, ObjectTooLargeError, RATIO_CHECK_MIN_BYTES, type ObjectLimits } from "../../src/reader/gzip.ts";
+import { linesDecoder } from "../../src/objects/decoders/lines.ts";
+import { decompressIfGzip, ObjectTooLargeError, RATIO_CHECK_MIN_BYTES, type ObjectLimits } from "../../src/objects/gzip.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
 
 const KiB = 1024;

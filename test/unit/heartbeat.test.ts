@@ -1,8 +1,9 @@
 import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfigText } from "../../src/config/load.ts";
-import { buildHeartbeat, fullyQualifiedBeatName, heartbeatText } from "../../src/heartbeat/heartbeat.ts";
-import { buildEvent } from "../../src/pipeline/event.ts";
+import { fullyQualifiedBeatName } from "../../src/config/identity.ts";
+import { buildHeartbeat, heartbeatText } from "../../src/events/heartbeat.ts";
+import { buildEvent } from "../../src/events/event.ts";
 
 const AT = new Date("2026-12-01T00:00:00.123Z");
 

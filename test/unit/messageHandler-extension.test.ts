@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { s3Notification } from "../../src/demo/notifications.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
 import { handleMessage, type MessageHandlerDeps, type QueueContext } from "../../src/pipeline/messageHandler.ts";
-import { linesDecoder } from "../../src/reader/decoders/lines.ts";
-import type { DeleteBatcher } from "../../src/source/deleteBatcher.ts";
+import { linesDecoder } from "../../src/objects/decoders/lines.ts";
+import type { DeleteBatcher } from "../../src/sqs/deleteBatcher.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
 
 const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { eventBridgeObjectCreated, s3EventRecord, s3Notification, s3TestEvent, snsWrapped } from "../../src/demo/notifications.ts";
-import { parseNotification } from "../../src/source/notification.ts";
+import { parseNotification } from "../../src/sqs/notification.ts";
 
 const obj = (key: string, region?: string) => ({ bucket: "b1", key, size: 10, ...(region ? { region } : {}) });
 

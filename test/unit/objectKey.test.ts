@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeNotificationKey, encodeNotificationKey } from "../../src/source/objectKey.ts";
+import { decodeNotificationKey, encodeNotificationKey } from "../../src/sqs/objectKey.ts";
 
 describe("decodeNotificationKey", () => {
   it.each([

@@ -1,7 +1,7 @@
 import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ConsoleOutput } from "../../src/outputs/console.ts";
-import { buildEvent, type BeatEvent } from "../../src/pipeline/event.ts";
+import { buildEvent, type BeatEvent } from "../../src/events/event.ts";
 
 function events(count: number, from = 0): BeatEvent[] {
   const ref = { bucket: "logs", key: "app/2024/01/01.log", region: "eu-west-1" };

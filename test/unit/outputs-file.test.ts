@@ -9,7 +9,7 @@ import type { FileOutputSettings } from "../../src/config/settings.ts";
 import { FileOutput, type FileOutputOptions } from "../../src/outputs/file.ts";
 import { ConsoleOutput } from "../../src/outputs/console.ts";
 import { createOutput } from "../../src/outputs/index.ts";
-import { buildEvent, type BeatEvent } from "../../src/pipeline/event.ts";
+import { buildEvent, type BeatEvent } from "../../src/events/event.ts";
 
 let root: string;
 let outputs: FileOutput[];

@@ -3,7 +3,7 @@ import { createLogger } from "../../src/logging/logger.ts";
 import type { OutputEvent } from "../../src/outputs/output.ts";
 import { processObject } from "../../src/pipeline/objectProcessor.ts";
 import { isLargeObject, LARGE_OBJECT_BYTES, Permits } from "../../src/pipeline/permits.ts";
-import { linesDecoder } from "../../src/reader/decoders/lines.ts";
+import { linesDecoder } from "../../src/objects/decoders/lines.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
 
 describe("Permits", () => {

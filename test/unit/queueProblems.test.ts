@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { explainQueueProblem, queueProblemKind } from "../../src/source/queueProblems.ts";
+import { explainQueueProblem, queueProblemKind } from "../../src/sqs/queueProblems.ts";
 
 const sdkError = (name: string, message: string, status = 400) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 const sysError = (code: string) => Object.assign(new Error(`getaddrinfo ${code} sqs.eu-west-9.amazonaws.com`), { code });

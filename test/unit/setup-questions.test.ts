@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { askQuestions, type Ask } from "../../src/setup/interactive.ts";
 import { QUESTIONS, parseYesNo } from "../../src/setup/questions.ts";
-import { applies, conditionText, reasonInvalid, type AnswerKey, type Answers, type QuestionSpec } from "../../src/setup/spec.ts";
+import { applies, conditionText, reasonInvalid, type QuestionSpec } from "../../src/setup/spec.ts";
+import type { AnswerKey, Answers } from "../../src/setup/answers.ts";
 import { getTestCerts } from "../support/tlsCerts.ts";
 
 const spec = (key: AnswerKey): QuestionSpec => {

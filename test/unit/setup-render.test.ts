@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, CURRENT_CONFIG_VERSION, loadConfigText, type LoadedConfig } from "../../src/config/load.ts";
+import { ConfigError, loadConfigText, type LoadedConfig } from "../../src/config/load.ts";
+import { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
 import { queueRegion, renderConfig } from "../../src/setup/render.ts";
-import type { Answers } from "../../src/setup/spec.ts";
+import type { Answers } from "../../src/setup/answers.ts";
 
 const ENV = { S3BEAT_ACCESS_KEY_ID: "AKIAENVIRONMENT00001", S3BEAT_SECRET_ACCESS_KEY: "secret-from-the-environment" };
 const ARN = "arn:aws:iam::123456789012:role/s3beat-reader";

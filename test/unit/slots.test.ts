@@ -1,6 +1,6 @@
 import PQueue from "p-queue";
 import { describe, expect, it } from "vitest";
-import { Slots } from "../../src/source/slots.ts";
+import { Slots } from "../../src/sqs/slots.ts";
 
 describe("Slots: pollers of several queues never receive for the same idle worker", () => {
   it("a second reservation gets only what the first left, and the slots come back when tasks end", async () => {

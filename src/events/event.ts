@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { DecodedRecord } from "../reader/decoders/decoder.ts";
-import { jsonStringBytes } from "../reader/decoders/shipped.ts";
+import type { DecodedRecord } from "./record.ts";
+import { jsonStringBytes } from "../util/jsonBytes.ts";
 
 /** The document shipped to an output (ECS field names, as Filebeat's aws-s3 input uses). */
 export interface BeatEvent {

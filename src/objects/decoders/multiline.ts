@@ -1,6 +1,7 @@
-import type { DecodedRecord } from "./decoder.ts";
+import type { DecodedRecord } from "../../events/record.ts";
 import type { MultilineSettings } from "../../config/settings.ts";
-import { cutToJsonBytes, jsonStringBytes } from "./shipped.ts";
+import { jsonStringBytes } from "../../util/jsonBytes.ts";
+import { cutToJsonBytes } from "./shipped.ts";
 
 /** The `\n` joining two lines, as shipped (JSON-escaped). */
 const SEPARATOR_BYTES = 2;

@@ -1,4 +1,4 @@
-import type { ObjectRef } from "../pipeline/event.ts";
+import type { ObjectRef } from "../events/event.ts";
 import { decodeNotificationKey } from "./objectKey.ts";
 
 /**

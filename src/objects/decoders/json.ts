@@ -1,5 +1,6 @@
-import type { Decoder, DecodedRecord } from "./decoder.ts";
-import { utf8Boundary } from "./lines.ts";
+import type { Decoder } from "./decoder.ts";
+import type { DecodedRecord } from "../../events/record.ts";
+import { utf8Boundary } from "./utf8.ts";
 import { recordOf } from "./shipped.ts";
 
 // A hand-written scanner rather than JSON.parse: records must carry their exact source text and

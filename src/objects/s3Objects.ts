@@ -1,6 +1,6 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { AwsCaller } from "../aws/authRetry.ts";
-import type { ObjectRef } from "../pipeline/event.ts";
+import type { ObjectRef } from "../events/event.ts";
 
 /** The one S3 call the reader needs; the real one wraps an S3Client (per role, per region). */
 export interface ObjectGetter {

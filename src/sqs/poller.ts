@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type PQueue from "p-queue";
 import type { Slots } from "./slots.ts";
-import { describeCause, errorFields } from "../pipeline/errors.ts";
+import { describeCause, errorFields } from "../aws/sdkErrors.ts";
 import type { LoopHealth } from "../telemetry/health.ts";
 import type { MessageReceiver, ReceivedMessage } from "./sqsQueue.ts";
 

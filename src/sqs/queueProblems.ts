@@ -4,7 +4,7 @@
  * that checks access step by step. Pure, so each case is table-tested.
  */
 import { errorCode } from "../aws/authErrors.ts";
-import { describeCause } from "../pipeline/errors.ts";
+import { describeCause } from "../aws/sdkErrors.ts";
 
 export interface QueueProblemContext {
   /** The `sqsQueues` entry as written. */

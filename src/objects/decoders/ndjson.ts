@@ -1,4 +1,5 @@
-import type { Decoder, DecodedRecord } from "./decoder.ts";
+import type { Decoder } from "./decoder.ts";
+import type { DecodedRecord } from "../../events/record.ts";
 import { splitLines } from "./lines.ts";
 
 /** JSON whitespace only: such lines separate documents, they are not events. */
