@@ -2,6 +2,7 @@
  * Turns AWS failures into messages that name the cause and the fix (DESIGN §5). Pure: the
  * mapping is table-tested without any service. Every explained message carries a ` Fix: ` part.
  */
+import { formatDuration } from "../config/units.ts";
 
 interface SdkErrorShape {
   name?: string;
@@ -90,12 +91,6 @@ export interface AssumeRoleContext {
   stsEndpoint?: string;
 }
 
-function formatSeconds(s: number): string {
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return [h ? `${h}h` : "", m ? `${m}m` : "", s % 60 || (!h && !m) ? `${s % 60}s` : ""].join("");
-}
-
 /**
  * The causes of an AccessDenied on sts:AssumeRole, most likely first, and their fix. STS gives the
  * same answer for all of them (a role that does not exist included), so all are listed.
@@ -128,7 +123,7 @@ export function explainAssumeRoleFailure(code: string, serviceMessage: string, r
     return `${head}: STS rejected the base credentials: the keys are wrong, disabled or deleted, or the clock is skewed. Fix: ${KEYS_FIX}.`;
   }
   if (code === "ValidationError" && /MaxSessionDuration/i.test(serviceMessage)) {
-    return `${head}: sessionDuration (${formatSeconds(role.durationSeconds)}) exceeds the role's MaxSessionDuration. Fix: lower sessionDuration or raise the role's maximum session duration in IAM.`;
+    return `${head}: sessionDuration (${formatDuration(role.durationSeconds)}) exceeds the role's MaxSessionDuration. Fix: lower sessionDuration or raise the role's maximum session duration in IAM.`;
   }
   if (TOKEN_CODES.has(code)) {
     return `${head}: the base credentials are temporary and have expired. Fix: supply fresh base credentials, and ${CLOCK_HINT}.`;

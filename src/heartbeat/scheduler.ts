@@ -15,7 +15,6 @@ export class HeartbeatScheduler {
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #pending: Promise<void> | undefined;
-  sent = 0;
 
   /** `opts.identifier`: the fully qualified beat name (Settings.s3beat.beatIdentifier). */
   constructor(output: Output, opts: { version: string; identifier: string; intervalSeconds: number; log: Logger }) {
@@ -35,7 +34,7 @@ export class HeartbeatScheduler {
   async stop(waitMs: number): Promise<void> {
     clearInterval(this.#timer);
     const last = this.#output.publish([buildHeartbeat("stopped", this.#beat)]).then(
-      () => void this.sent++,
+      () => undefined,
       (err: unknown) => this.#log.warn(errorFields(err), `final heartbeat not delivered: ${describeCause(err)}`),
     );
     let timer: NodeJS.Timeout | undefined;
@@ -48,10 +47,7 @@ export class HeartbeatScheduler {
     this.#pending = this.#output
       .publish([buildHeartbeat(status, this.#beat)])
       .then(
-        () => {
-          this.sent++;
-          this.#log.debug({ status }, "heartbeat delivered");
-        },
+        () => this.#log.debug({ status }, "heartbeat delivered"),
         (err: unknown) => this.#log.warn(errorFields(err), `heartbeat not delivered: ${describeCause(err)}`),
       )
       .finally(() => (this.#pending = undefined));

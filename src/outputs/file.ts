@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { FileOutputSettings } from "../config/settings.ts";
 import { silentLogger } from "../logging/logger.ts";
-import { Backoff } from "./lumberjack/backoff.ts";
+import { Backoff, formatDelay } from "../util/backoff.ts";
 import { ndjsonPieces } from "./ndjson.ts";
 import type { Output, OutputEvent, OutputObserver } from "./output.ts";
 
@@ -205,7 +205,7 @@ export class FileOutput implements Output {
     const loud = this.failures <= 1 || this.failures % LOUD_EVERY === 0;
     this.log[loud ? "warn" : "debug"](
       { "file.path": this.file, ...(code ? { "error.code": code } : {}), failures: this.failures, retryInMs: delayMs },
-      `${message}; retrying in ${delayMs < 1000 ? `${delayMs}ms` : `${(delayMs / 1000).toFixed(1)}s`} (failure ${this.failures} in a row; events are kept and written when it succeeds)`,
+      `${message}; retrying in ${formatDelay(delayMs)} (failure ${this.failures} in a row; events are kept and written when it succeeds)`,
     );
     await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
   }

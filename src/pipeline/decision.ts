@@ -16,6 +16,7 @@
  * A transient failure wins over poison in the same message: dead-lettering would leave the failed
  * object unread.
  */
+import { backoffDelay } from "../util/backoff.ts";
 
 /** How one object named by a message ended. */
 export type ObjectOutcome = "delivered" | "filtered" | "not-found" | "failed" | "poison";
@@ -45,8 +46,7 @@ export interface BackoffPolicy {
 const MAX_VISIBILITY_SECONDS = 43_200;
 
 export function retryDelaySeconds(receiveCount: number, policy: BackoffPolicy): number {
-  const exponent = Math.max(0, Math.min(receiveCount - 1, 30));
-  return Math.min(policy.initSeconds * 2 ** exponent, policy.maxSeconds, MAX_VISIBILITY_SECONDS);
+  return Math.min(backoffDelay(receiveCount, policy.initSeconds, policy.maxSeconds), MAX_VISIBILITY_SECONDS);
 }
 
 /**

@@ -1,15 +1,7 @@
 import { inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import {
-  AckParser,
-  ProtocolError,
-  decodeClientFrames,
-  encodeAckFrame,
-  encodeJsonFrame,
-  encodeJsonFrames,
-  encodeWindow,
-  encodeWindowFrame,
-} from "../../src/outputs/lumberjack/frames.ts";
+import { AckParser, ProtocolError, compressedFrameHeader, encodeJsonFrames, encodeWindow, encodeWindowFrame } from "../../src/outputs/lumberjack/frames.ts";
+import { decodeClientFrames, encodeAckFrame, encodeJsonFrame } from "../support/lumberjackFrames.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const ascii = (s: string) => Buffer.from(s, "latin1").toString("hex");
@@ -29,7 +21,7 @@ describe("encoders", () => {
 
   it.each([
     ["negative", () => encodeWindowFrame(-1)],
-    ["fraction", () => encodeAckFrame(1.5)],
+    ["fraction", () => compressedFrameHeader(1.5)],
     ["too large", () => encodeWindowFrame(2 ** 32)],
   ])("refuses a %s uint32", (_name, make) => {
     expect(make).toThrow(RangeError);

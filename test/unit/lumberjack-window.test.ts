@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Backoff } from "../../src/outputs/lumberjack/backoff.ts";
+import { Backoff } from "../../src/util/backoff.ts";
 import { DynamicWindow, INITIAL_WINDOW } from "../../src/outputs/lumberjack/window.ts";
 
 /** Applies steps ("ok" = a full window acknowledged, "ok:N" = a window of N events, "fail") and returns the sizes after each. */

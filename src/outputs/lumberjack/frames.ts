@@ -9,7 +9,7 @@
  *   acknowledged. Servers repeat their last ACK (or send `ACK 0`) as a keep-alive while busy.
  */
 import { promisify } from "node:util";
-import { deflate, deflateSync, inflateSync } from "node:zlib";
+import { deflate, deflateSync } from "node:zlib";
 
 export const VERSION = 0x32; // '2'
 export const CODE_WINDOW = 0x57; // 'W'
@@ -19,7 +19,7 @@ export const CODE_ACK = 0x41; // 'A'
 
 /** Bytes of an ACK frame and of a window frame. */
 export const ACK_FRAME_BYTES = 6;
-const JSON_HEADER_BYTES = 10;
+export const JSON_HEADER_BYTES = 10;
 const MAX_UINT32 = 0xffff_ffff;
 
 // Small frames are gathered into pieces of about this size, so that a window of thousands of
@@ -47,17 +47,6 @@ function uint32Frame(code: number, value: number, what: string): Buffer {
 /** `'2' 'W' count`: announces how many data frames the window holds. */
 export function encodeWindowFrame(count: number): Buffer {
   return uint32Frame(CODE_WINDOW, count, "window size");
-}
-
-/** `'2' 'J' seq length payload` for one JSON document. */
-export function encodeJsonFrame(seq: number, payload: Uint8Array): Buffer {
-  return Buffer.concat([jsonFrameHeader(seq, payload.length), payload]);
-}
-
-function jsonFrameHeader(seq: number, length: number): Buffer {
-  const b = Buffer.allocUnsafe(JSON_HEADER_BYTES);
-  writeJsonFrameHeader(b, 0, seq, length);
-  return b;
 }
 
 function writeJsonFrameHeader(b: Buffer, at: number, seq: number, length: number): void {
@@ -159,10 +148,6 @@ export async function encodeWindow(events: readonly unknown[], compressionLevel:
   return [head, compressedFrameHeader(compressed.length), compressed];
 }
 
-/** `'2' 'A' seq` (what a server sends; for tests and test servers). */
-export function encodeAckFrame(seq: number): Buffer {
-  return uint32Frame(CODE_ACK, seq, "sequence number");
-}
 
 /** The server sent something that is not a lumberjack v2 ACK: the connection cannot be trusted. */
 export class ProtocolError extends Error {
@@ -202,44 +187,3 @@ export class AckParser {
   }
 }
 
-/** A client frame decoded by `decodeClientFrames` (the server side; for tests and test servers). */
-export type ClientFrame =
-  | { type: "window"; count: number }
-  | { type: "json"; seq: number; payload: Buffer }
-  | { type: "compressed"; frames: ClientFrame[] };
-
-/**
- * Decodes the complete client frames at the start of `data`; returns them and how many bytes they
- * used (the rest is an incomplete frame). Throws ProtocolError on an unknown version or type.
- */
-export function decodeClientFrames(data: Buffer): { frames: ClientFrame[]; used: number } {
-  const frames: ClientFrame[] = [];
-  let at = 0;
-  while (at + 2 <= data.length) {
-    if (data[at] !== VERSION) throw new ProtocolError(`unsupported protocol version byte 0x${data.subarray(at, at + 1).toString("hex")}`);
-    const code = data[at + 1];
-    if (code === CODE_WINDOW) {
-      if (at + 6 > data.length) break;
-      frames.push({ type: "window", count: data.readUInt32BE(at + 2) });
-      at += 6;
-    } else if (code === CODE_JSON) {
-      if (at + JSON_HEADER_BYTES > data.length) break;
-      const length = data.readUInt32BE(at + 6);
-      if (at + JSON_HEADER_BYTES + length > data.length) break;
-      frames.push({ type: "json", seq: data.readUInt32BE(at + 2), payload: data.subarray(at + JSON_HEADER_BYTES, at + JSON_HEADER_BYTES + length) });
-      at += JSON_HEADER_BYTES + length;
-    } else if (code === CODE_COMPRESSED) {
-      if (at + 6 > data.length) break;
-      const length = data.readUInt32BE(at + 2);
-      if (at + 6 + length > data.length) break;
-      const inflated = inflateSync(data.subarray(at + 6, at + 6 + length));
-      const inner = decodeClientFrames(inflated);
-      if (inner.used !== inflated.length) throw new ProtocolError("a compressed frame ends inside a frame");
-      frames.push({ type: "compressed", frames: inner.frames });
-      at += 6 + length;
-    } else {
-      throw new ProtocolError(`unknown frame type byte 0x${data.subarray(at + 1, at + 2).toString("hex")}`);
-    }
-  }
-  return { frames, used: at };
-}

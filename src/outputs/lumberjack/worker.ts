@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { LogstashHost } from "../../config/settings.ts";
-import { Backoff } from "./backoff.ts";
+import { Backoff, formatDelay } from "../../util/backoff.ts";
 import { hostAddress, LumberjackConnection, WindowError } from "./connection.ts";
 import { credit, unacknowledged, windowEvents, type SendQueue, type Slice } from "./queue.ts";
 import type { OutputObserver } from "../output.ts";
@@ -202,7 +202,7 @@ export class Worker<E> {
     this.opts.observer?.windowSize(from, this.window.size);
     this.opts.log[this.isLoud() ? "warn" : "debug"](
       { host: from, failures: this.failures, retryInMs: delayMs, window: this.window.size },
-      `logstash output: ${message}; retrying in ${delayMs < 1000 ? `${delayMs}ms` : `${(delayMs / 1000).toFixed(1)}s`}${next} (failure ${this.failures} in a row; events are kept and re-sent)`,
+      `logstash output: ${message}; retrying in ${formatDelay(delayMs)}${next} (failure ${this.failures} in a row; events are kept and re-sent)`,
     );
     await sleep(delayMs, undefined, { signal: this.opts.signal }).catch(() => undefined);
   }
