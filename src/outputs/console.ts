@@ -9,53 +9,53 @@ import type { Output, OutputEvent } from "./output.ts";
  */
 export class ConsoleOutput implements Output {
   readonly name = "console";
-  private readonly pretty: boolean;
-  private readonly stream: NodeJS.WritableStream;
+  readonly #pretty: boolean;
+  readonly #stream: NodeJS.WritableStream;
   /** Settles (never rejects) once every write issued so far has called back. */
-  private tail: Promise<void> = Promise.resolve();
-  private failure: Error | undefined;
-  private closed = false;
-  private closing: Promise<void> | undefined;
+  #tail: Promise<void> = Promise.resolve();
+  #failure: Error | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
   // Without a listener an 'error' event (EPIPE on stdout) would crash the process; the failure is
   // reported through the rejected publish instead, and remembered since the stream is now dead.
-  private readonly onError = (err: Error): void => {
-    this.failure ??= err;
+  readonly #onError = (err: Error): void => {
+    this.#failure ??= err;
   };
 
   constructor(settings: ConsoleOutputSettings, stream: NodeJS.WritableStream = process.stdout) {
-    this.pretty = settings.pretty;
-    this.stream = stream;
-    stream.on("error", this.onError);
+    this.#pretty = settings.pretty;
+    this.#stream = stream;
+    stream.on("error", this.#onError);
   }
 
   publish(events: readonly OutputEvent[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error("console output failed: output is closed"));
-    if (this.failure !== undefined) return Promise.reject(consoleError(this.failure));
+    if (this.#closed) return Promise.reject(new Error("console output failed: output is closed"));
+    if (this.#failure !== undefined) return Promise.reject(consoleError(this.#failure));
     // Nothing to write, but still acknowledge after the batches published before it.
-    if (events.length === 0) return this.tail;
+    if (events.length === 0) return this.#tail;
 
-    const data = encodeNdjson(events, this.pretty);
+    const data = encodeNdjson(events, this.#pretty);
     const done = new Promise<void>((resolve, reject) => {
-      this.stream.write(data, (err?: Error | null) => {
+      this.#stream.write(data, (err?: Error | null) => {
         if (err) {
-          this.failure ??= err;
+          this.#failure ??= err;
           reject(consoleError(err));
         } else {
           resolve();
         }
       });
     });
-    this.tail = done.catch(() => undefined);
+    this.#tail = done.catch(() => undefined);
     return done;
   }
 
   /** Waits for pending writes; the stream itself is left open (it is usually stdout). */
   close(): Promise<void> {
-    this.closed = true;
-    this.closing ??= this.tail.then(() => {
-      this.stream.removeListener("error", this.onError);
+    this.#closed = true;
+    this.#closing ??= this.#tail.then(() => {
+      this.#stream.removeListener("error", this.#onError);
     });
-    return this.closing;
+    return this.#closing;
   }
 }
 

@@ -52,40 +52,40 @@ export class FileOutput implements Output {
   readonly name = "file";
   /** With an observer the output reports its own state (MeteredOutput leaves it alone). */
   readonly reportsConnections: boolean;
-  private readonly settings: FileOutputSettings;
-  private readonly file: string;
-  private readonly log: Logger;
-  private readonly observer: FileOutputOptions["observer"];
-  private readonly backoff: Backoff;
-  private handle: FileHandle | undefined;
+  readonly #settings: FileOutputSettings;
+  readonly #file: string;
+  readonly #log: Logger;
+  readonly #observer: FileOutputOptions["observer"];
+  readonly #backoff: Backoff;
+  #handle: FileHandle | undefined;
   /** Size of the active file; valid while `handle` is set. */
-  private size = 0;
+  #size = 0;
   /**
    * The active file's identity and the size that was last synced whole. Bytes beyond it on reopen
    * are a failed attempt whose cut-off failed too: never acknowledged, so they are cut off.
    */
-  private committed: { dev: number; ino: number; size: number } | undefined;
+  #committed: { dev: number; ino: number; size: number } | undefined;
   /** Publishes waiting for the writer, in call order. */
-  private waiting: Batch[] = [];
+  #waiting: Batch[] = [];
   /** The group being written: every batch waiting when the writer last looked. */
-  private group: Batch[] = [];
+  #group: Batch[] = [];
   /** The writer, while it runs; settles (never rejects) once nothing waits. */
-  private writer: Promise<void> | undefined;
-  private closed = false;
-  private closing: Promise<void> | undefined;
+  #writer: Promise<void> | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
   /** Aborted by destroy: retries stop and the backoff sleep ends. */
-  private readonly stopped = new AbortController();
+  readonly #stopped = new AbortController();
   /** Failed attempts since a group was last written. */
-  private failures = 0;
+  #failures = 0;
 
   constructor(settings: FileOutputSettings, opts: FileOutputOptions = {}) {
-    this.settings = settings;
-    this.file = join(settings.path, settings.filename);
-    this.log = opts.log ?? silentLogger();
-    this.observer = opts.observer;
+    this.#settings = settings;
+    this.#file = join(settings.path, settings.filename);
+    this.#log = opts.log ?? silentLogger();
+    this.#observer = opts.observer;
     this.reportsConnections = opts.observer !== undefined;
-    this.backoff = new Backoff(opts.backoffInitMs ?? 1000, opts.backoffMaxMs ?? 30_000, opts.random);
-    this.observer?.connection(this.name, true);
+    this.#backoff = new Backoff(opts.backoffInitMs ?? 1000, opts.backoffMaxMs ?? 30_000, opts.random);
+    this.#observer?.connection(this.name, true);
   }
 
   /**
@@ -94,7 +94,7 @@ export class FileOutput implements Output {
    * next sync (group commit): one `fdatasync` per group, not per batch.
    */
   publish(events: readonly OutputEvent[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`file output ${this.file} is closed`));
+    if (this.#closed) return Promise.reject(new Error(`file output ${this.#file} is closed`));
     if (events.length === 0) return Promise.resolve();
     let pieces: Buffer[];
     try {
@@ -104,16 +104,16 @@ export class FileOutput implements Output {
     }
     const bytes = pieces.reduce((n, p) => n + p.length, 0);
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ pieces, bytes, resolve, reject });
-      this.writer ??= this.drain();
+      this.#waiting.push({ pieces, bytes, resolve, reject });
+      this.#writer ??= this.#drain();
     });
   }
 
   /** Waits for pending publishes (however long a failing file takes: see destroy), then closes the file. Idempotent. */
   close(): Promise<void> {
-    this.closed = true;
-    this.closing ??= this.idle().then(() => this.drop());
-    return this.closing;
+    this.#closed = true;
+    this.#closing ??= this.#idle().then(() => this.#drop());
+    return this.#closing;
   }
 
   /**
@@ -122,39 +122,39 @@ export class FileOutput implements Output {
    * once it returns.
    */
   async destroy(reason: string): Promise<void> {
-    this.closed = true;
-    if (!this.stopped.signal.aborted) {
-      const err = new Error(`file output ${this.file} stopped (${reason}) before the events were written; they are not acknowledged`);
-      this.stopped.abort(err);
-      for (const batch of [...this.group.splice(0), ...this.waiting.splice(0)]) batch.reject(err);
+    this.#closed = true;
+    if (!this.#stopped.signal.aborted) {
+      const err = new Error(`file output ${this.#file} stopped (${reason}) before the events were written; they are not acknowledged`);
+      this.#stopped.abort(err);
+      for (const batch of [...this.#group.splice(0), ...this.#waiting.splice(0)]) batch.reject(err);
     }
-    this.closing ??= this.idle().then(() => this.drop());
-    this.closing.catch(() => undefined);
+    this.#closing ??= this.#idle().then(() => this.#drop());
+    this.#closing.catch(() => undefined);
   }
 
   /** Settles once the writer has stopped. */
-  private async idle(): Promise<void> {
-    while (this.writer) await this.writer;
+  async #idle(): Promise<void> {
+    while (this.#writer) await this.#writer;
   }
 
   /** Writes groups until nothing waits; each group is retried with backoff until durable or destroyed. */
-  private async drain(): Promise<void> {
+  async #drain(): Promise<void> {
     try {
-      while (this.waiting.length > 0 && !this.stopped.signal.aborted) {
-        this.group = this.waiting.splice(0);
-        while (this.group.length > 0 && !this.stopped.signal.aborted) {
+      while (this.#waiting.length > 0 && !this.#stopped.signal.aborted) {
+        this.#group = this.#waiting.splice(0);
+        while (this.#group.length > 0 && !this.#stopped.signal.aborted) {
           try {
-            await this.attempt(this.group);
+            await this.#attempt(this.#group);
           } catch (err) {
-            if (this.stopped.signal.aborted) break;
-            await this.failed(err);
+            if (this.#stopped.signal.aborted) break;
+            await this.#failed(err);
             continue;
           }
-          if (this.failures > 0) this.recovered();
+          if (this.#failures > 0) this.#recovered();
         }
       }
     } finally {
-      this.writer = undefined;
+      this.#writer = undefined;
     }
   }
 
@@ -163,74 +163,74 @@ export class FileOutput implements Output {
    * `rotateEveryBytes`), sync. Batches are resolved (and taken off `group`) as soon as a sync made
    * them durable; on failure the unsynced bytes are cut off and the file dropped.
    */
-  private async attempt(group: Batch[]): Promise<void> {
-    let handle = await this.ensureOpen();
+  async #attempt(group: Batch[]): Promise<void> {
+    let handle = await this.#ensureOpen();
     let written = 0;
     const commit = async () => {
       await handle.datasync();
-      if (this.committed) this.committed.size = this.size;
+      if (this.#committed) this.#committed.size = this.#size;
       for (const batch of group.splice(0, written)) batch.resolve();
       written = 0;
     };
     try {
       while (written < group.length) {
         const { pieces, bytes } = group[written]!;
-        if (this.size > 0 && this.size + bytes > this.settings.rotateEveryBytes) {
+        if (this.#size > 0 && this.#size + bytes > this.#settings.rotateEveryBytes) {
           if (written > 0) await commit();
-          await this.rotate();
-          handle = await this.ensureOpen();
+          await this.#rotate();
+          handle = await this.#ensureOpen();
         }
         await writeAll(handle, pieces, bytes);
-        this.size += bytes;
+        this.#size += bytes;
         written++;
       }
       await commit();
     } catch (err) {
       // Cut the unsynced batches off so the next attempt does not continue a half-written line.
       // Should the cut fail too, the reopen cuts back to `committed`.
-      if (this.handle === handle && this.committed) await handle.truncate(this.committed.size).catch(() => undefined);
-      await this.drop().catch(() => undefined);
-      throw new Error(`file output: writing ${this.file} failed: ${messageOf(err)}`, { cause: err });
+      if (this.#handle === handle && this.#committed) await handle.truncate(this.#committed.size).catch(() => undefined);
+      await this.#drop().catch(() => undefined);
+      throw new Error(`file output: writing ${this.#file} failed: ${messageOf(err)}`, { cause: err });
     }
   }
 
   /** Counts, reports and logs (throttled) a failed attempt, then waits out the backoff. */
-  private async failed(err: unknown): Promise<void> {
-    this.failures++;
-    const delayMs = this.backoff.next();
+  async #failed(err: unknown): Promise<void> {
+    this.#failures++;
+    const delayMs = this.#backoff.next();
     const message = messageOf(err);
     const code = codeOf(err);
-    this.observer?.writeError();
-    this.observer?.connection(this.name, false, message);
-    const loud = this.failures <= 1 || this.failures % LOUD_EVERY === 0;
-    this.log[loud ? "warn" : "debug"](
-      { "file.path": this.file, ...(code ? { "error.code": code } : {}), failures: this.failures, retryInMs: delayMs },
-      `${message}; retrying in ${formatDelay(delayMs)} (failure ${this.failures} in a row; events are kept and written when it succeeds)`,
+    this.#observer?.writeError();
+    this.#observer?.connection(this.name, false, message);
+    const loud = this.#failures <= 1 || this.#failures % LOUD_EVERY === 0;
+    this.#log[loud ? "warn" : "debug"](
+      { "file.path": this.#file, ...(code ? { "error.code": code } : {}), failures: this.#failures, retryInMs: delayMs },
+      `${message}; retrying in ${formatDelay(delayMs)} (failure ${this.#failures} in a row; events are kept and written when it succeeds)`,
     );
-    await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+    await sleep(delayMs, undefined, { signal: this.#stopped.signal }).catch(() => undefined);
   }
 
-  private recovered(): void {
-    this.log.info({ "file.path": this.file, failures: this.failures }, `file output: writing ${this.file} works again (after ${this.failures} failed attempts)`);
-    this.failures = 0;
-    this.backoff.reset();
-    this.observer?.connection(this.name, true);
+  #recovered(): void {
+    this.#log.info({ "file.path": this.#file, failures: this.#failures }, `file output: writing ${this.#file} works again (after ${this.#failures} failed attempts)`);
+    this.#failures = 0;
+    this.#backoff.reset();
+    this.#observer?.connection(this.name, true);
   }
 
   /** Opens (creating directory and file as needed) the active file, or returns the open one. */
-  private async ensureOpen(): Promise<FileHandle> {
-    if (this.handle !== undefined) return this.handle;
-    const { path, permissions } = this.settings;
+  async #ensureOpen(): Promise<FileHandle> {
+    if (this.#handle !== undefined) return this.#handle;
+    const { path, permissions } = this.#settings;
     let handle: FileHandle | undefined;
     try {
       await mkdir(path, { recursive: true });
       let created = true;
       try {
-        handle = await open(this.file, "ax", permissions);
+        handle = await open(this.#file, "ax", permissions);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
         created = false;
-        handle = await open(this.file, "a+");
+        handle = await open(this.#file, "a+");
       }
       if (created) {
         // The mode passed to open() is filtered by the umask.
@@ -238,33 +238,33 @@ export class FileOutput implements Output {
         await syncDirectory(path);
       }
       const { size, dev, ino } = await handle.stat();
-      const last = this.committed;
+      const last = this.#committed;
       const ours = last !== undefined && last.dev === dev && last.ino === ino && size >= last.size;
       const keep = ours ? last.size : await lastLineEnd(handle, size);
       if (keep < size) {
         await handle.truncate(keep);
-        this.log[ours ? "debug" : "warn"](
-          { "file.path": this.file, bytes: size - keep },
+        this.#log[ours ? "debug" : "warn"](
+          { "file.path": this.#file, bytes: size - keep },
           ours
-            ? `file output: cut off ${size - keep} bytes of a failed write at the end of ${this.file}`
-            : `file output: cut off a torn last line (${size - keep} bytes without a final newline, left by a process stopped mid-write; never acknowledged, so its events are sent again) at the end of ${this.file}`,
+            ? `file output: cut off ${size - keep} bytes of a failed write at the end of ${this.#file}`
+            : `file output: cut off a torn last line (${size - keep} bytes without a final newline, left by a process stopped mid-write; never acknowledged, so its events are sent again) at the end of ${this.#file}`,
         );
       }
-      this.size = keep;
-      this.committed = { dev, ino, size: keep };
+      this.#size = keep;
+      this.#committed = { dev, ino, size: keep };
     } catch (err) {
       await handle?.close().catch(() => undefined);
-      throw new Error(`file output: cannot open ${this.file}: ${messageOf(err)}`, { cause: err });
+      throw new Error(`file output: cannot open ${this.#file}: ${messageOf(err)}`, { cause: err });
     }
-    this.handle = handle;
+    this.#handle = handle;
     return handle;
   }
 
   /** Closes the active file and shifts the numbered backups up by one, dropping the oldest. */
-  private async rotate(): Promise<void> {
-    const { path, filename, numberOfFiles } = this.settings;
+  async #rotate(): Promise<void> {
+    const { path, filename, numberOfFiles } = this.#settings;
     try {
-      await this.drop();
+      await this.#drop();
       // Delete every backup that would end up numbered numberOfFiles or higher after the shift,
       // including leftovers from a run configured with more files.
       const pattern = new RegExp(`^${escapeRegExp(filename)}\\.([1-9]\\d*)$`);
@@ -273,20 +273,20 @@ export class FileOutput implements Output {
         if (match && Number(match[1]) >= numberOfFiles - 1) await unlinkIfExists(join(path, name));
       }
       for (let i = numberOfFiles - 2; i >= 1; i--) {
-        await renameIfExists(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+        await renameIfExists(`${this.#file}.${i}`, `${this.#file}.${i + 1}`);
       }
       // Settings validation keeps numberOfFiles >= 2; with fewer there is no room for a backup.
-      if (numberOfFiles >= 2) await rename(this.file, `${this.file}.1`);
-      else await unlink(this.file);
+      if (numberOfFiles >= 2) await rename(this.#file, `${this.#file}.1`);
+      else await unlink(this.#file);
     } catch (err) {
-      throw new Error(`file output: rotating ${this.file} failed: ${messageOf(err)}`, { cause: err });
+      throw new Error(`file output: rotating ${this.#file} failed: ${messageOf(err)}`, { cause: err });
     }
   }
 
   /** Forgets the active file so the next publish reopens it. */
-  private async drop(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
+  async #drop(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
     await handle?.close();
   }
 }

@@ -13,29 +13,29 @@ export function backoffDelay(failures: number, init: number, max: number): numbe
  * same instant.
  */
 export class Backoff {
-  private readonly initMs: number;
-  private readonly maxMs: number;
-  private readonly random: () => number;
+  readonly #initMs: number;
+  readonly #maxMs: number;
+  readonly #random: () => number;
   /** Consecutive failures so far. */
-  private failures = 0;
+  #failures = 0;
 
   /** @param random source of jitter in [0, 1) (tests pass a constant). */
   constructor(initMs: number, maxMs: number, random: () => number = Math.random) {
-    this.initMs = Math.max(0, initMs);
-    this.maxMs = Math.max(this.initMs, maxMs);
-    this.random = random;
+    this.#initMs = Math.max(0, initMs);
+    this.#maxMs = Math.max(this.#initMs, maxMs);
+    this.#random = random;
   }
 
   /** The delay before the next attempt; each call doubles the following one (capped). */
   next(): number {
-    this.failures++;
-    const base = backoffDelay(this.failures, Math.max(1, this.initMs), this.maxMs);
-    return Math.round(base / 2 + (base / 2) * this.random());
+    this.#failures++;
+    const base = backoffDelay(this.#failures, Math.max(1, this.#initMs), this.#maxMs);
+    return Math.round(base / 2 + (base / 2) * this.#random());
   }
 
   /** After a success: the next failure waits `init` again. */
   reset(): void {
-    this.failures = 0;
+    this.#failures = 0;
   }
 }
 

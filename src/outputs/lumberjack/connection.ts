@@ -59,37 +59,37 @@ export class LumberjackConnection {
   readonly address: string;
   /** When the connection was established (Date.now()), for the output's ttl. */
   readonly openedAt: number;
-  private readonly socket: Socket;
-  private readonly options: ConnectionOptions;
-  private readonly parser = new AckParser();
+  readonly #socket: Socket;
+  readonly #options: ConnectionOptions;
+  readonly #parser = new AckParser();
   /** Windows sent (or being encoded), oldest first. */
-  private windows: InFlight[] = [];
+  #windows: InFlight[] = [];
   /** Settles once the latest window's frames were handed to the socket: the next one writes after it. */
-  private written: Promise<void> = Promise.resolve();
+  #written: Promise<void> = Promise.resolve();
   /** Whether the server ever sent an ACK: one that closes at once may expect TLS. */
-  private everAcked = false;
-  private timer: NodeJS.Timeout | undefined;
+  #everAcked = false;
+  #timer: NodeJS.Timeout | undefined;
   /** Why the socket is unusable; undefined while it is open. */
-  private endedBy: string | undefined;
-  private lastError: Error | undefined;
+  #endedBy: string | undefined;
+  #lastError: Error | undefined;
 
   private constructor(socket: Socket, options: ConnectionOptions) {
-    this.socket = socket;
-    this.options = options;
+    this.#socket = socket;
+    this.#options = options;
     this.address = hostAddress(options.host);
     this.openedAt = Date.now();
     socket.setNoDelay(true);
     socket.setKeepAlive(true, KEEPALIVE_PROBE_MS);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     // Any of these ends the connection at once: after an error a TLS socket may not emit 'close'
     // while written data is stuck in it, and after the server's FIN no ACK can come.
     socket.on("error", (err) => {
-      this.lastError ??= options.tls && isTlsError(err) ? tlsSessionError(err) : err;
-      this.fail(this.lastError.message);
+      this.#lastError ??= options.tls && isTlsError(err) ? tlsSessionError(err) : err;
+      this.#fail(this.#lastError.message);
     });
-    socket.on("end", () => this.fail(this.everAcked || options.tls ? "connection closed by the server" : "connection closed by the server before any ACK (if its Beats input uses TLS, configure output.logstash.ssl)"));
-    socket.on("close", () => this.fail(this.lastError ? this.lastError.message : "connection closed by the server"));
-    options.signal?.addEventListener("abort", this.onAbort, { once: true });
+    socket.on("end", () => this.#fail(this.#everAcked || options.tls ? "connection closed by the server" : "connection closed by the server before any ACK (if its Beats input uses TLS, configure output.logstash.ssl)"));
+    socket.on("close", () => this.#fail(this.#lastError ? this.#lastError.message : "connection closed by the server"));
+    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /**
@@ -139,12 +139,12 @@ export class LumberjackConnection {
 
   /** False once the socket failed or was closed (by either side); open a new connection then. */
   get isOpen(): boolean {
-    return this.endedBy === undefined;
+    return this.#endedBy === undefined;
   }
 
   /** Why the connection ended, if it did. */
   get endReason(): string | undefined {
-    return this.endedBy;
+    return this.#endedBy;
   }
 
   /**
@@ -158,56 +158,56 @@ export class LumberjackConnection {
   sendWindow(events: readonly unknown[], onAcked: (acked: number) => void = () => undefined): Promise<void> {
     const size = events.length;
     if (size === 0) return Promise.resolve();
-    if (this.endedBy !== undefined) return Promise.reject(new WindowError(`connection to ${this.address} closed: ${this.endedBy}`, 0, size));
+    if (this.#endedBy !== undefined) return Promise.reject(new WindowError(`connection to ${this.address} closed: ${this.#endedBy}`, 0, size));
     let window!: InFlight;
     const done = new Promise<void>((resolve, reject) => {
       window = { size, acked: 0, onAcked, resolve, reject };
     });
-    this.windows.push(window);
-    const previous = this.written;
+    this.#windows.push(window);
+    const previous = this.#written;
     const write = (async () => {
       let frames: Buffer[];
       try {
-        frames = await encodeWindow(events, this.options.compressionLevel);
+        frames = await encodeWindow(events, this.#options.compressionLevel);
       } catch (err) {
         // Never written: later windows keep their place in the server's order.
-        this.windows.splice(this.windows.indexOf(window), 1);
+        this.#windows.splice(this.#windows.indexOf(window), 1);
         window.reject(err as WindowError);
         return;
       }
       await previous;
-      if (!this.windows.includes(window)) return; // the connection failed meanwhile
-      if (this.windows[0] === window) this.armTimer();
-      this.socket.cork();
-      for (const f of frames) this.socket.write(f);
-      this.socket.uncork();
+      if (!this.#windows.includes(window)) return; // the connection failed meanwhile
+      if (this.#windows[0] === window) this.#armTimer();
+      this.#socket.cork();
+      for (const f of frames) this.#socket.write(f);
+      this.#socket.uncork();
     })();
-    this.written = write;
+    this.#written = write;
     return done;
   }
 
   /** Closes the connection. Windows still in flight are rejected. */
   close(): void {
-    if (this.endedBy !== undefined) return;
-    this.fail("closed by s3beat", false);
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+    if (this.#endedBy !== undefined) return;
+    this.#fail("closed by s3beat", false);
+    this.#socket.end();
+    setTimeout(() => this.#socket.destroy(), LINGER_MS).unref();
   }
 
-  private onData(chunk: Buffer): void {
+  #onData(chunk: Buffer): void {
     let seqs: number[];
     try {
-      seqs = this.parser.push(chunk);
+      seqs = this.#parser.push(chunk);
     } catch (err) {
-      this.fail(`protocol error: ${(err as Error).message}`);
+      this.#fail(`protocol error: ${(err as Error).message}`);
       return;
     }
-    if (seqs.length > 0) this.everAcked = true;
+    if (seqs.length > 0) this.#everAcked = true;
     for (const seq of seqs) {
-      const w = this.windows[0];
+      const w = this.#windows[0];
       if (w === undefined) break; // a keep-alive between windows
       if (seq > w.size) {
-        this.fail(`protocol error: ACK for sequence number ${seq} in a window of ${w.size} events`);
+        this.#fail(`protocol error: ACK for sequence number ${seq} in a window of ${w.size} events`);
         return;
       }
       if (seq > w.acked) {
@@ -215,36 +215,36 @@ export class LumberjackConnection {
         w.onAcked(seq);
       }
       if (w.acked === w.size) {
-        this.windows.shift();
+        this.#windows.shift();
         w.resolve();
       }
     }
-    if (this.windows.length === 0) clearTimeout(this.timer);
-    else if (seqs.length > 0) this.armTimer();
+    if (this.#windows.length === 0) clearTimeout(this.#timer);
+    else if (seqs.length > 0) this.#armTimer();
   }
 
-  private armTimer(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.fail(`no ACK or keep-alive within ${this.options.timeoutMs / 1000}s (output.logstash.timeout)`);
-    }, this.options.timeoutMs);
+  #armTimer(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#fail(`no ACK or keep-alive within ${this.#options.timeoutMs / 1000}s (output.logstash.timeout)`);
+    }, this.#options.timeoutMs);
   }
 
-  private readonly onAbort = (): void => {
-    this.fail("aborted");
+  readonly #onAbort = (): void => {
+    this.#fail("aborted");
   };
 
   /** Marks the connection dead (first reason wins), rejects the windows in flight, destroys the socket unless asked not to. */
-  private fail(reason: string, destroy = true): void {
-    clearTimeout(this.timer);
-    this.options.signal?.removeEventListener("abort", this.onAbort);
-    if (this.endedBy === undefined) this.endedBy = reason;
-    const windows = this.windows;
-    this.windows = [];
-    if (destroy) this.socket.destroy();
+  #fail(reason: string, destroy = true): void {
+    clearTimeout(this.#timer);
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    if (this.#endedBy === undefined) this.#endedBy = reason;
+    const windows = this.#windows;
+    this.#windows = [];
+    if (destroy) this.#socket.destroy();
     for (const w of windows) {
       w.reject(
-        new WindowError(`connection to ${this.address} failed: ${this.endedBy} (${w.acked} of ${w.size} events of the window acknowledged)`, w.acked, w.size, this.lastError),
+        new WindowError(`connection to ${this.address} failed: ${this.#endedBy} (${w.acked} of ${w.size} events of the window acknowledged)`, w.acked, w.size, this.#lastError),
       );
     }
   }

@@ -159,11 +159,11 @@ export class ProtocolError extends Error {
  * frame may arrive split over several `push` calls; the incomplete tail is kept for the next one.
  */
 export class AckParser {
-  private tail: Buffer = Buffer.alloc(0);
+  #tail: Buffer = Buffer.alloc(0);
 
   /** Sequence numbers of the ACK frames completed by `chunk`, in order. Throws ProtocolError on anything else. */
   push(chunk: Uint8Array): number[] {
-    const data = this.tail.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([this.tail, chunk]);
+    const data = this.#tail.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([this.#tail, chunk]);
     const seqs: number[] = [];
     let at = 0;
     for (; at + 2 <= data.length; at += ACK_FRAME_BYTES) {
@@ -177,13 +177,13 @@ export class AckParser {
     if (at < data.length && data[at] !== VERSION) {
       throw new ProtocolError(`expected an ACK frame ('2' 'A'), got byte 0x${data.subarray(at, at + 1).toString("hex")}`);
     }
-    this.tail = Buffer.from(data.subarray(at)); // a copy: do not pin the socket's chunk
+    this.#tail = Buffer.from(data.subarray(at)); // a copy: do not pin the socket's chunk
     return seqs;
   }
 
   /** Bytes of an incomplete frame waiting for the rest. */
   get buffered(): number {
-    return this.tail.length;
+    return this.#tail.length;
   }
 }
 

@@ -25,75 +25,75 @@ import { Worker, type WorkerOptions } from "./worker.ts";
 export class LumberjackOutput implements Output {
   readonly name = "logstash";
   readonly reportsConnections = true;
-  private readonly observer: OutputObserver | undefined;
-  private readonly settings: LogstashOutputSettings;
-  private readonly log: Logger;
-  private readonly tls: TlsMaterial | undefined;
-  private readonly queue = new SendQueue<WindowEvent>();
-  private readonly pending = new Set<PendingBatch>();
-  private readonly stop = new AbortController();
-  private workers: Promise<void>[] | undefined;
-  private idleWaiters: Array<() => void> = [];
-  private closed = false;
-  private closing: Promise<void> | undefined;
+  readonly #observer: OutputObserver | undefined;
+  readonly #settings: LogstashOutputSettings;
+  readonly #log: Logger;
+  readonly #tls: TlsMaterial | undefined;
+  readonly #queue = new SendQueue<WindowEvent>();
+  readonly #pending = new Set<PendingBatch>();
+  readonly #stop = new AbortController();
+  #workers: Promise<void>[] | undefined;
+  #idleWaiters: Array<() => void> = [];
+  #closed = false;
+  #closing: Promise<void> | undefined;
 
   /** Reads the TLS files at once: a missing or unreadable file is a startup error naming the setting. */
   constructor(settings: LogstashOutputSettings, log: Logger, observer?: OutputObserver) {
     if (settings.hosts.length === 0) throw new Error("output.logstash.hosts: list at least one host");
-    this.observer = observer;
-    this.settings = settings;
-    this.log = log;
-    this.tls = settings.ssl ? loadTlsMaterial(settings.ssl) : undefined;
+    this.#observer = observer;
+    this.#settings = settings;
+    this.#log = log;
+    this.#tls = settings.ssl ? loadTlsMaterial(settings.ssl) : undefined;
     if (settings.ssl?.verificationMode === "none") {
       log.warn("output.logstash.ssl.verification_mode is none: the collector's certificate is not checked, so anyone on the network path can receive these logs");
     }
   }
 
   publish(batch: readonly OutputEvent[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error("logstash output is closed"));
+    if (this.#closed) return Promise.reject(new Error("logstash output is closed"));
     // One data frame per event: events already serialized go as their documents' bytes.
     const events = batch.flatMap((e): WindowEvent[] => (e instanceof EncodedEvents ? JsonDocument.lines(e.bytes) : [e]));
     if (events.length === 0) return Promise.resolve();
-    this.start();
+    this.#start();
     return new Promise<void>((resolve, reject) => {
       const settle = (fn: () => void) => {
-        this.pending.delete(pending);
+        this.#pending.delete(pending);
         fn();
-        if (this.pending.size === 0) this.wakeIdle();
+        if (this.#pending.size === 0) this.#wakeIdle();
       };
       const pending: PendingBatch = {
         unacked: events.length,
         resolve: () => settle(resolve),
         reject: (err) => settle(() => reject(err)),
       };
-      this.pending.add(pending);
-      this.queue.add(pending, events);
+      this.#pending.add(pending);
+      this.#queue.add(pending, events);
     });
   }
 
   /** Stops accepting, waits until every pending batch is acknowledged, then closes the connections. */
   close(): Promise<void> {
-    this.closed = true;
-    this.closing ??= (async () => {
-      while (this.pending.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
-      await this.halt();
+    this.#closed = true;
+    this.#closing ??= (async () => {
+      while (this.#pending.size > 0) await new Promise<void>((r) => this.#idleWaiters.push(r));
+      await this.#halt();
     })();
-    return this.closing;
+    return this.#closing;
   }
 
   /** Stops now: closes the connections and rejects every batch not yet acknowledged. */
   async destroy(reason = "logstash output destroyed"): Promise<void> {
-    this.closed = true;
+    this.#closed = true;
     const err = new Error(`${reason} before the collector acknowledged these events; they will be read again`);
-    for (const b of this.pending) b.reject(err);
-    this.pending.clear();
-    this.wakeIdle();
-    await this.halt();
+    for (const b of this.#pending) b.reject(err);
+    this.#pending.clear();
+    this.#wakeIdle();
+    await this.#halt();
   }
 
-  private start(): void {
-    if (this.workers) return;
-    const s = this.settings;
+  #start(): void {
+    if (this.#workers) return;
+    const s = this.#settings;
     const base: Omit<WorkerOptions, "hosts"> = {
       bulkMaxSize: s.bulkMaxSize,
       pipelining: s.pipelining,
@@ -102,25 +102,25 @@ export class LumberjackOutput implements Output {
       backoffInitMs: s.backoffInitSeconds * 1000,
       backoffMaxMs: s.backoffMaxSeconds * 1000,
       ttlMs: s.ttlSeconds * 1000,
-      ...(this.tls ? { tls: this.tls } : {}),
-      log: this.log,
-      ...(this.observer ? { observer: this.observer } : {}),
-      signal: this.stop.signal,
+      ...(this.#tls ? { tls: this.#tls } : {}),
+      log: this.#log,
+      ...(this.#observer ? { observer: this.#observer } : {}),
+      signal: this.#stop.signal,
     };
     const hostLists = s.loadbalance ? s.hosts.map((h) => [h]) : [rotate(s.hosts, Math.floor(Math.random() * s.hosts.length))];
-    this.log.debug({ hosts: s.hosts.map(hostAddress), loadbalance: s.loadbalance, tls: this.tls !== undefined }, "logstash output starting");
-    this.workers = hostLists.map((hosts) => new Worker(this.queue, { ...base, hosts }).run());
+    this.#log.debug({ hosts: s.hosts.map(hostAddress), loadbalance: s.loadbalance, tls: this.#tls !== undefined }, "logstash output starting");
+    this.#workers = hostLists.map((hosts) => new Worker(this.#queue, { ...base, hosts }).run());
   }
 
-  private async halt(): Promise<void> {
-    this.stop.abort();
-    this.queue.wake();
-    await Promise.all(this.workers ?? []);
+  async #halt(): Promise<void> {
+    this.#stop.abort();
+    this.#queue.wake();
+    await Promise.all(this.#workers ?? []);
   }
 
-  private wakeIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
+  #wakeIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
     for (const w of waiters) w();
   }
 }

@@ -72,28 +72,28 @@ export function unacknowledged<E>(slices: readonly Slice<E>[], acked: number): S
 
 /** Events waiting to be sent, in publish order, with a way for idle workers to wait for more. */
 export class SendQueue<E> {
-  private slices: Slice<E>[] = [];
-  private events = 0;
-  private waiters: Array<() => void> = [];
+  #slices: Slice<E>[] = [];
+  #events = 0;
+  #waiters: Array<() => void> = [];
 
   /** Events waiting. */
   get size(): number {
-    return this.events;
+    return this.#events;
   }
 
   /** Appends a batch's events. */
   add(batch: PendingBatch, events: readonly E[]): void {
     if (events.length === 0) return;
-    this.slices.push({ batch, events, from: 0, to: events.length });
-    this.events += events.length;
+    this.#slices.push({ batch, events, from: 0, to: events.length });
+    this.#events += events.length;
     this.wake();
   }
 
   /** Puts events of a failed window back at the front, so they go out next, still in order. */
   putBack(slices: readonly Slice<E>[]): void {
     if (slices.length === 0) return;
-    this.slices.unshift(...slices);
-    this.events += countEvents(slices);
+    this.#slices.unshift(...slices);
+    this.#events += countEvents(slices);
     this.wake();
   }
 
@@ -101,33 +101,33 @@ export class SendQueue<E> {
   take(max: number): Slice<E>[] {
     const out: Slice<E>[] = [];
     let room = max;
-    while (room > 0 && this.slices.length > 0) {
-      const head = this.slices[0]!;
+    while (room > 0 && this.#slices.length > 0) {
+      const head = this.#slices[0]!;
       const n = length(head);
       if (n <= room) {
         out.push(head);
-        this.slices.shift();
+        this.#slices.shift();
         room -= n;
       } else {
         out.push({ ...head, to: head.from + room });
-        this.slices[0] = { ...head, from: head.from + room };
+        this.#slices[0] = { ...head, from: head.from + room };
         room = 0;
       }
     }
-    this.events -= max - room;
+    this.#events -= max - room;
     return out;
   }
 
   /** Resolves once events are waiting (at once if some are), or when `wake` is called. */
   waitForWork(): Promise<void> {
-    if (this.events > 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (this.#events > 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   /** Releases every `waitForWork` (new events, or the output is stopping). */
   wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
+    const waiters = this.#waiters;
+    this.#waiters = [];
     for (const w of waiters) w();
   }
 }

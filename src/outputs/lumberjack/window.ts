@@ -8,19 +8,19 @@
 export const INITIAL_WINDOW = 10;
 
 export class DynamicWindow {
-  private current: number;
-  private readonly max: number;
+  #current: number;
+  readonly #max: number;
 
   /** @param max bulk_max_size: the window never grows past it. @param start first size (default 10, at most `max`). */
   constructor(max: number, start = INITIAL_WINDOW) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`window maximum must be a whole number ≥ 1, got ${max}`);
-    this.max = max;
-    this.current = Math.max(1, Math.min(start, max));
+    this.#max = max;
+    this.#current = Math.max(1, Math.min(start, max));
   }
 
   /** Events the next window may hold. */
   get size(): number {
-    return this.current;
+    return this.#current;
   }
 
   /**
@@ -28,12 +28,12 @@ export class DynamicWindow {
    * small window that succeeded says nothing about whether a larger one would.
    */
   succeeded(sent: number): void {
-    if (sent < this.current) return;
-    this.current = Math.min(this.max, Math.ceil(this.current * 1.5));
+    if (sent < this.#current) return;
+    this.#current = Math.min(this.#max, Math.ceil(this.#current * 1.5));
   }
 
   /** A window failed (error or timeout): the next one is half as large, at least 1 event. */
   failed(): void {
-    this.current = Math.max(1, Math.floor(this.current / 2));
+    this.#current = Math.max(1, Math.floor(this.#current / 2));
   }
 }

@@ -51,35 +51,35 @@ interface SentWindow<E> {
 const LOUD_EVERY = 10;
 
 export class Worker<E> {
-  private readonly opts: WorkerOptions;
-  private readonly queue: SendQueue<E>;
-  private readonly window: DynamicWindow;
-  private readonly backoff: Backoff;
-  private conn: LumberjackConnection | undefined;
-  private hostIndex = 0;
+  readonly #opts: WorkerOptions;
+  readonly #queue: SendQueue<E>;
+  readonly #window: DynamicWindow;
+  readonly #backoff: Backoff;
+  #conn: LumberjackConnection | undefined;
+  #hostIndex = 0;
   /** Failures since events were last acknowledged. */
-  private failures = 0;
-  private connections = 0;
+  #failures = 0;
+  #connections = 0;
 
   constructor(queue: SendQueue<E>, opts: WorkerOptions) {
-    this.queue = queue;
-    this.opts = opts;
-    this.window = new DynamicWindow(opts.bulkMaxSize);
-    this.backoff = new Backoff(opts.backoffInitMs, opts.backoffMaxMs);
+    this.#queue = queue;
+    this.#opts = opts;
+    this.#window = new DynamicWindow(opts.bulkMaxSize);
+    this.#backoff = new Backoff(opts.backoffInitMs, opts.backoffMaxMs);
   }
 
   /** Sends windows until the signal is aborted. Never rejects. */
   async run(): Promise<void> {
-    const { signal } = this.opts;
+    const { signal } = this.#opts;
     while (!signal.aborted) {
-      await this.queue.waitForWork();
+      await this.#queue.waitForWork();
       if (signal.aborted) break;
-      const conn = await this.connection();
+      const conn = await this.#connection();
       if (conn === undefined) continue;
-      await this.pump(conn);
+      await this.#pump(conn);
     }
-    this.conn?.close();
-    this.conn = undefined;
+    this.#conn?.close();
+    this.#conn = undefined;
   }
 
   /**
@@ -87,39 +87,39 @@ export class Worker<E> {
    * nothing waits and nothing is in flight, the connection's ttl is reached, or after a failure
    * (handled: events put back, backoff waited).
    */
-  private async pump(conn: LumberjackConnection): Promise<void> {
-    const { signal, pipelining } = this.opts;
+  async #pump(conn: LumberjackConnection): Promise<void> {
+    const { signal, pipelining } = this.#opts;
     const windows: SentWindow<E>[] = [];
     let failure: WindowError | undefined;
     for (;;) {
       while (windows.length > 0 && windows[0]!.settled && windows[0]!.error === undefined) windows.shift();
       if (signal.aborted || failure !== undefined || !conn.isOpen) break;
-      if (windows.length <= pipelining && this.queue.size > 0 && !this.expired(conn)) {
-        windows.push(this.send(conn, this.queue.take(this.window.size), (err) => (failure ??= err)));
+      if (windows.length <= pipelining && this.#queue.size > 0 && !this.#expired(conn)) {
+        windows.push(this.#send(conn, this.#queue.take(this.#window.size), (err) => (failure ??= err)));
         continue;
       }
       if (windows.length === 0) return;
       // Room for another window: also wake up when events arrive.
-      const room = windows.length <= pipelining && !this.expired(conn);
-      await (room ? Promise.race([windows[0]!.done, this.queue.waitForWork()]) : windows[0]!.done);
+      const room = windows.length <= pipelining && !this.#expired(conn);
+      await (room ? Promise.race([windows[0]!.done, this.#queue.waitForWork()]) : windows[0]!.done);
     }
     await Promise.all(windows.map((w) => w.done));
     // Last window first: each goes to the front, so the oldest ends up first again.
-    for (const w of windows.reverse()) if (w.error !== undefined) this.queue.putBack(unacknowledged(w.slices, w.acked));
+    for (const w of windows.reverse()) if (w.error !== undefined) this.#queue.putBack(unacknowledged(w.slices, w.acked));
     if (failure === undefined) return;
-    this.window.failed();
+    this.#window.failed();
     conn.close();
-    this.conn = undefined;
-    if (!signal.aborted) await this.failed(failure);
+    this.#conn = undefined;
+    if (!signal.aborted) await this.#failed(failure);
   }
 
   /** The connection has reached its ttl: no new window goes out on it. */
-  private expired(conn: LumberjackConnection): boolean {
-    return this.opts.ttlMs > 0 && Date.now() - conn.openedAt >= this.opts.ttlMs;
+  #expired(conn: LumberjackConnection): boolean {
+    return this.#opts.ttlMs > 0 && Date.now() - conn.openedAt >= this.#opts.ttlMs;
   }
 
   /** Sends one window; `failed` hears a connection failure (the caller puts back what was not acknowledged). */
-  private send(conn: LumberjackConnection, slices: Slice<E>[], failed: (err: WindowError) => void): SentWindow<E> {
+  #send(conn: LumberjackConnection, slices: Slice<E>[], failed: (err: WindowError) => void): SentWindow<E> {
     const events = windowEvents(slices);
     const w: SentWindow<E> = { slices, acked: 0, settled: false, done: Promise.resolve() };
     w.done = conn
@@ -127,13 +127,13 @@ export class Worker<E> {
         credit(slices, w.acked, k);
         w.acked = k;
         // The collector is taking events: the next failure starts a fresh backoff.
-        this.failures = 0;
-        this.backoff.reset();
+        this.#failures = 0;
+        this.#backoff.reset();
       })
       .then(
         () => {
-          this.window.succeeded(events.length);
-          this.opts.observer?.windowSize(conn.address, this.window.size);
+          this.#window.succeeded(events.length);
+          this.#opts.observer?.windowSize(conn.address, this.#window.size);
         },
         (err: unknown) => {
           if (err instanceof WindowError) {
@@ -143,7 +143,7 @@ export class Worker<E> {
           }
           // Not the network: the window could not even be encoded. Sending it again would fail the
           // same way and block every batch behind it, so its batches fail (their messages are retried).
-          this.opts.log.error({ "error.type": (err as Error)?.name }, `logstash output: cannot encode a window: ${(err as Error).message}`);
+          this.#opts.log.error({ "error.type": (err as Error)?.name }, `logstash output: cannot encode a window: ${(err as Error).message}`);
           for (const s of slices) s.batch.reject(new Error(`logstash output: cannot encode events: ${(err as Error).message}`, { cause: err }));
         },
       )
@@ -153,61 +153,61 @@ export class Worker<E> {
     return w;
   }
 
-  private get host(): LogstashHost {
-    return this.opts.hosts[this.hostIndex]!;
+  get #host(): LogstashHost {
+    return this.#opts.hosts[this.#hostIndex]!;
   }
 
   /** The open connection, a new one, or undefined after a failed attempt (the backoff already waited). */
-  private async connection(): Promise<LumberjackConnection | undefined> {
-    const { ttlMs, log } = this.opts;
-    const current = this.conn;
+  async #connection(): Promise<LumberjackConnection | undefined> {
+    const { ttlMs, log } = this.#opts;
+    const current = this.#conn;
     if (current?.isOpen && (ttlMs <= 0 || Date.now() - current.openedAt < ttlMs)) return current;
     if (current) {
       // Not failures: collectors close idle connections (Logstash after client_inactivity_timeout).
       log.debug({ host: current.address }, current.isOpen ? "logstash output: connection ttl reached, reconnecting" : `logstash output: connection closed while idle (${current.endReason}), reconnecting`);
       current.close();
-      this.conn = undefined;
+      this.#conn = undefined;
     }
-    const address = hostAddress(this.host);
+    const address = hostAddress(this.#host);
     try {
-      this.conn = await LumberjackConnection.open({
-        host: this.host,
-        ...(this.opts.tls ? { tls: this.opts.tls } : {}),
-        timeoutMs: this.opts.timeoutMs,
-        compressionLevel: this.opts.compressionLevel,
-        signal: this.opts.signal,
+      this.#conn = await LumberjackConnection.open({
+        host: this.#host,
+        ...(this.#opts.tls ? { tls: this.#opts.tls } : {}),
+        timeoutMs: this.#opts.timeoutMs,
+        compressionLevel: this.#opts.compressionLevel,
+        signal: this.#opts.signal,
       });
     } catch (err) {
-      if (!this.opts.signal.aborted) await this.failed(err);
+      if (!this.#opts.signal.aborted) await this.#failed(err);
       return undefined;
     }
-    this.connections++;
-    this.opts.observer?.connection(address, true);
-    if (this.connections > 1) this.opts.observer?.reconnect(address);
-    this.opts.observer?.windowSize(address, this.window.size);
-    const loud = this.connections === 1 || (this.failures > 0 && this.isLoud());
-    log[loud ? "info" : "debug"]({ host: address, tls: this.opts.tls !== undefined }, `logstash output: connected to ${address}${this.failures > 0 ? ` (after ${this.failures} failed attempts)` : ""}`);
-    return this.conn;
+    this.#connections++;
+    this.#opts.observer?.connection(address, true);
+    if (this.#connections > 1) this.#opts.observer?.reconnect(address);
+    this.#opts.observer?.windowSize(address, this.#window.size);
+    const loud = this.#connections === 1 || (this.#failures > 0 && this.#isLoud());
+    log[loud ? "info" : "debug"]({ host: address, tls: this.#opts.tls !== undefined }, `logstash output: connected to ${address}${this.#failures > 0 ? ` (after ${this.#failures} failed attempts)` : ""}`);
+    return this.#conn;
   }
 
   /** Logs a failure (throttled), moves on to the next host, and waits out the backoff. */
-  private async failed(err: unknown): Promise<void> {
-    this.failures++;
-    const delayMs = this.backoff.next();
-    const from = hostAddress(this.host);
-    if (this.opts.hosts.length > 1) this.hostIndex = (this.hostIndex + 1) % this.opts.hosts.length;
-    const next = this.opts.hosts.length > 1 ? `; next host ${hostAddress(this.host)}` : "";
+  async #failed(err: unknown): Promise<void> {
+    this.#failures++;
+    const delayMs = this.#backoff.next();
+    const from = hostAddress(this.#host);
+    if (this.#opts.hosts.length > 1) this.#hostIndex = (this.#hostIndex + 1) % this.#opts.hosts.length;
+    const next = this.#opts.hosts.length > 1 ? `; next host ${hostAddress(this.#host)}` : "";
     const message = err instanceof Error ? err.message : String(err);
-    this.opts.observer?.connection(from, false, `logstash output: ${message}`);
-    this.opts.observer?.windowSize(from, this.window.size);
-    this.opts.log[this.isLoud() ? "warn" : "debug"](
-      { host: from, failures: this.failures, retryInMs: delayMs, window: this.window.size },
-      `logstash output: ${message}; retrying in ${formatDelay(delayMs)}${next} (failure ${this.failures} in a row; events are kept and re-sent)`,
+    this.#opts.observer?.connection(from, false, `logstash output: ${message}`);
+    this.#opts.observer?.windowSize(from, this.#window.size);
+    this.#opts.log[this.#isLoud() ? "warn" : "debug"](
+      { host: from, failures: this.#failures, retryInMs: delayMs, window: this.#window.size },
+      `logstash output: ${message}; retrying in ${formatDelay(delayMs)}${next} (failure ${this.#failures} in a row; events are kept and re-sent)`,
     );
-    await sleep(delayMs, undefined, { signal: this.opts.signal }).catch(() => undefined);
+    await sleep(delayMs, undefined, { signal: this.#opts.signal }).catch(() => undefined);
   }
 
-  private isLoud(): boolean {
-    return this.failures <= 1 || this.failures % LOUD_EVERY === 0;
+  #isLoud(): boolean {
+    return this.#failures <= 1 || this.#failures % LOUD_EVERY === 0;
   }
 }
