@@ -1,3 +1,4 @@
+// Over 300 lines: one generator per workload, each small; kept together so the data sets can be compared.
 /**
  * Deterministic (seeded) bench data, cached under bench/.cache so that reruns skip generation.
  * Object i of a data set is always the same bytes whatever the scale, so a smaller scale reuses

@@ -1,3 +1,4 @@
+// Over 300 lines: the bench driver reads top to bottom as the run it performs (data, processes, runs, table).
 /**
  * npm run bench: the real daemon (bin/s3beat.js run, a child process) on five workloads, each
  * compared with a ceiling consumer (bench/ceiling.ts) on the same data from the same emulator.

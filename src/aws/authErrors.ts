@@ -1,3 +1,4 @@
+// Over 300 lines: one table of AWS failures and their fixes (DESIGN §5); the explanations share their wording helpers.
 /**
  * Turns AWS failures into messages that name the cause and the fix (DESIGN §5). Pure: the
  * mapping is table-tested without any service. Every explained message carries a ` Fix: ` part.

@@ -1,3 +1,4 @@
+// Over 300 lines: one streaming JSON scanner (a state machine over bytes); split, its states would have to be shared.
 import type { Decoder } from "./decoder.ts";
 import type { DecodedRecord } from "../../events/record.ts";
 import { utf8Boundary } from "./utf8.ts";
