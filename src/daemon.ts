@@ -1,4 +1,3 @@
-import PQueue from "p-queue";
 import type { Logger } from "pino";
 import { AwsAccess } from "./aws/access.ts";
 import type { Settings } from "./config/settings.ts";
@@ -14,8 +13,8 @@ import { receiveVisibilitySeconds } from "./pipeline/visibility.ts";
 import { decoderChooser } from "./objects/decoderChoice.ts";
 import { S3ObjectGetter } from "./objects/s3Objects.ts";
 import { BacklogReader, DeadLetterLookup, type Backlog } from "./sqs/backlog.ts";
-import { DeleteBatcher } from "./sqs/deleteBatcher.ts";
 import { pollQueue, sleep } from "./sqs/poller.ts";
+import { queueSettler } from "./sqs/settler.ts";
 import { Slots } from "./sqs/slots.ts";
 import { parseQueueEntry, queueDisplayName } from "./sqs/queueRef.ts";
 import { explainQueueProblem, queueProblemKind } from "./sqs/queueProblems.ts";
@@ -73,7 +72,7 @@ export class Daemon {
   readonly #settings: Settings;
   readonly #log: Logger;
   readonly #output: Output;
-  readonly #work: PQueue;
+  readonly #slots: Slots;
   /** Aborted to stop receiving: no new receive starts. */
   readonly #receiving = new AbortController();
   /**
@@ -103,7 +102,7 @@ export class Daemon {
     this.health = new Health({ receiveStallMs: opts.receiveStallMs ?? receiveStallLimitMs(settings.s3beat.waitTimeSeconds) });
     const observer = this.#outputObserver(opts.output?.name ?? settings.output.kind);
     this.#output = opts.output ? new MeteredOutput(opts.output, observer) : createOutput(settings.output, opts.log, observer);
-    this.#work = new PQueue({ concurrency: settings.s3beat.maxMessagesInFlight });
+    this.#slots = new Slots(settings.s3beat.maxMessagesInFlight);
     this.#access = new AwsAccess(settings.s3beat, opts.log, this.#roleObserver());
   }
 
@@ -167,10 +166,6 @@ export class Daemon {
   }
 
   #deps: MessageHandlerDeps | undefined;
-  #slotsCache: Slots | undefined;
-  get #slots(): Slots {
-    return (this.#slotsCache ??= new Slots(this.#work));
-  }
 
   /** Resolves one queue's URL with its credentials; a failure comes back explained, not thrown. */
   async #openQueue(index: number, entry: string): Promise<OpenedQueue | QueueFailure> {
@@ -193,14 +188,17 @@ export class Daemon {
       return { index, entry, name, error: err, message };
     }
     this.health.set(`queue ${name}`, true);
-    const sqs = new SqsQueue(access.sqs, url, ref.region, access.caller);
+    const sqs = new SqsQueue(access.sqs, url, ref.region, access.caller, {
+      waitTimeSeconds: s.waitTimeSeconds,
+      visibilitySeconds: receiveVisibilitySeconds(s.visibilityTimeoutSeconds),
+    });
     const objects = new S3ObjectGetter(access.s3For, access.caller);
     const receiver = this.#opts.wrapReceiver?.(sqs, name) ?? sqs;
     this.#backlogs.push({ name, reader: new BacklogReader(access.sqs, access.caller, url, ref.region) });
     this.#queueNames.push(name);
     // Poison messages go to the queue's dead-letter queue at once (pipeline/decision.ts).
     const deadLetter = { queueArn: sqs.arn, lookup: new DeadLetterLookup(access.sqs, access.caller, url, ref.region), sender: sqs };
-    return { sqs, receiver, ctx: { name, region: ref.region, settler: sqs, deleter: new DeleteBatcher(sqs), objects, metrics: this.metrics.forQueue(name), deadLetter } };
+    return { sqs, receiver, ctx: { name, region: ref.region, settler: queueSettler(sqs), objects, metrics: this.metrics.forQueue(name), deadLetter } };
   }
 
   /** Tries a queue that could not be used again, with backoff (1 s doubling to 60 s), until it opens or the daemon stops. */
@@ -223,21 +221,17 @@ export class Daemon {
   }
 
   #poll(q: OpenedQueue): void {
-    const s = this.#settings.s3beat;
     const deps = this.#deps!;
     this.#pollers.push(
       pollQueue(
         {
           queueName: q.ctx.name,
           receiver: q.receiver,
-          work: this.#work,
           slots: this.#slots,
-          waitTimeSeconds: s.waitTimeSeconds,
-          receiveVisibilitySeconds: receiveVisibilitySeconds(s.visibilityTimeoutSeconds),
           handle: (msg) => handleMessage(msg, q.ctx, deps, this.#working.signal),
           release: async (msg) => {
             try {
-              await q.sqs.changeVisibility(msg.receiptHandle, 0);
+              await q.ctx.settler.changeVisibility(msg.receiptHandle, 0);
               q.ctx.metrics.released(msg.messageId);
             } catch (err) {
               q.ctx.metrics.releaseFailed();
@@ -272,7 +266,7 @@ export class Daemon {
 
   /** Messages being worked on or waiting for a worker. */
   get inFlight(): number {
-    return this.#work.pending + this.#work.size;
+    return this.#slots.busy;
   }
 
   /**
@@ -303,13 +297,13 @@ export class Daemon {
       this.#receiving.abort();
       const busy = this.inFlight > 0;
       if (!busy) this.#receiveAbort.abort(); // idle: nothing will be released, so nothing to catch
-      this.#work.clear(); // queued, never started: none here (receives are sized to idle workers)
+      this.#slots.clear(); // queued, never started: none here (receives are sized to idle workers)
       const releasedBefore = this.stats.messagesReleased;
-      const finished = await Promise.race([this.#work.onIdle().then(() => true), until(graceEnd)]);
+      const finished = await Promise.race([this.#slots.onIdle().then(() => true), until(graceEnd)]);
       if (!finished) {
         this.#log.warn({ inFlight: this.inFlight }, `grace period over: releasing ${this.inFlight} unfinished messages for redelivery`);
         this.#working.abort(new Error("shutdown grace period over"));
-        const settled = await Promise.race([this.#work.onIdle().then(() => true), until(forcedEnd - 1500)]);
+        const settled = await Promise.race([this.#slots.onIdle().then(() => true), until(forcedEnd - 1500)]);
         if (!settled) this.#log.error({ inFlight: this.inFlight }, "some messages could not be released in time; they reappear after their visibility timeout");
       } else if (!busy) {
         // Idle: nothing to finish. An unreachable collector must not hold the stop past 2 s.

@@ -62,8 +62,7 @@ export class AwsAccess {
         },
         baseCredentials(s),
         this.#log,
-        Date.now,
-        this.#observer,
+        { observer: this.#observer },
       );
       this.#providers.set(roleArn, p);
     }

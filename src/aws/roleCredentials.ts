@@ -41,6 +41,14 @@ export interface RoleObserver {
   failed(roleArn: string, reason: string): void;
 }
 
+export interface RoleProviderOptions {
+  /** The clock the refresh margin is measured on (tests move it). */
+  now?: () => number;
+  observer?: RoleObserver;
+  /** Tests: stands in for sts:AssumeRole (default: the SDK's fromTemporaryCredentials). */
+  assume?: () => Promise<AwsCredentialIdentity>;
+}
+
 /** The SDK refreshes five minutes before expiry; short-lived test credentials need a proportional margin. */
 const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
 
@@ -53,10 +61,10 @@ export function createRoleCredentialProvider(
   role: RoleSettings,
   baseCredentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined,
   log: Logger,
-  now: () => number = Date.now,
-  observer?: RoleObserver,
+  opts: RoleProviderOptions = {},
 ): RoleCredentialProvider {
-  const assume = fromTemporaryCredentials({
+  const { now = Date.now, observer } = opts;
+  const assume = opts.assume ?? fromTemporaryCredentials({
     params: {
       RoleArn: role.roleArn,
       RoleSessionName: role.roleSessionName,

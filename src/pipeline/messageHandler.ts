@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
 import type { ObjectGetter } from "../objects/s3Objects.ts";
-import type { DeleteBatcher } from "../sqs/deleteBatcher.ts";
 import { parseNotification } from "../sqs/notification.ts";
-import type { DeadLetterQueue, DeadLetterSender, MessageSettler, ReceivedMessage } from "../sqs/sqsQueue.ts";
+import type { MessageSettler } from "../sqs/settler.ts";
+import type { DeadLetterQueue, DeadLetterSender, ReceivedMessage } from "../sqs/sqsQueue.ts";
 import type { QueueMetrics } from "../telemetry/metrics.ts";
-import { extensionDelayMs } from "./visibility.ts";
+import { extendVisibilityWhileBusy } from "./visibility.ts";
 import { settle, type BackoffPolicy, type MessageOutcome, type ObjectOutcome } from "./decision.ts";
 import { ObjectError, type Poison, type WorkContext } from "./errors.ts";
 import { describeCause, errorFields } from "../aws/sdkErrors.ts";
@@ -15,8 +15,8 @@ import { processObject, type ObjectProcessorDeps } from "./objectProcessor.ts";
 export interface QueueContext {
   name: string;
   region: string;
+  /** Deletes (batched) and visibility changes: every settlement and extension of the queue's messages. */
   settler: MessageSettler;
-  deleter: DeleteBatcher;
   objects: ObjectGetter;
   metrics: QueueMetrics;
   /** How poison messages reach the queue's dead-letter queue; without it they are retried. */
@@ -136,7 +136,7 @@ async function apply(outcome: MessageOutcome, msg: ReceivedMessage, queue: Queue
   try {
     switch (decision.action) {
       case "delete":
-        await queue.deleter.delete(msg.receiptHandle);
+        await queue.settler.delete(msg.receiptHandle);
         queue.metrics.deleted();
         log.debug("message deleted");
         return;
@@ -248,7 +248,7 @@ async function applyPoison(
     );
   }
   try {
-    await queue.deleter.delete(msg.receiptHandle);
+    await queue.settler.delete(msg.receiptHandle);
   } catch (err) {
     report(
       `The message was sent to the dead-letter queue ${dlq.arn}, but could not be deleted from the queue (${describeCause(err)}): it comes back after its visibility timeout and is dead-lettered again (a duplicate there).`,
@@ -267,59 +267,4 @@ function isDenied(err: unknown): boolean {
   const e = err as { name?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
   const code = e?.code ?? e?.Code ?? e?.name ?? "";
   return /AccessDenied|NotAuthorized|AuthorizationError|Forbidden/i.test(code) || e?.$metadata?.httpStatusCode === 403;
-}
-
-/**
- * Keeps the message hidden while it is worked on, so a long object is not handed to another
- * consumer midway: the first extension comes before the receive's short visibility runs out, the
- * next ones every half `visibilityTimeout`, each asking for the whole `visibilityTimeout`.
- */
-function extendVisibilityWhileBusy(
-  msg: ReceivedMessage,
-  queue: Pick<QueueContext, "settler" | "metrics">,
-  timing: { visibilityTimeoutSeconds: number; receiveVisibilitySeconds: number },
-  log: Logger,
-): () => Promise<void> {
-  const timeoutSeconds = timing.visibilityTimeoutSeconds;
-  let inFlight: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const schedule = (n: number) => {
-    timer = setTimeout(() => {
-      inFlight = queue.settler.changeVisibility(msg.receiptHandle, timeoutSeconds).then(
-        () => {
-          queue.metrics.visibilityExtended(true);
-          log.debug({ timeoutSeconds }, "visibility extended");
-        },
-        (err: unknown) => {
-          queue.metrics.visibilityExtended(false);
-          if (receiptHandleGone(err)) {
-            // SQS no longer knows this receipt (the message went back to the queue or was taken
-            // again): later extensions would all fail the same way, so stop instead of warning forever.
-            stopped = true;
-            clearTimeout(timer);
-            log.warn(errorFields(err), `stopped extending the visibility timeout: the receipt handle is no longer valid (${describeCause(err)}); the message may be handed out again`);
-            return;
-          }
-          log.warn(errorFields(err), `could not extend visibility timeout: ${describeCause(err)}`);
-        },
-      );
-      if (!stopped) schedule(n + 1);
-    }, extensionDelayMs(n, timing));
-    timer.unref();
-  };
-  schedule(0);
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-    return inFlight;
-  };
-}
-
-/** SQS's answers for a receipt handle it no longer accepts (the message is not in flight under it). */
-export function receiptHandleGone(err: unknown): boolean {
-  const { name, Code, message } = (err ?? {}) as { name?: string; Code?: string; message?: string };
-  const code = Code ?? name ?? "";
-  if (code === "ReceiptHandleIsInvalid" || code === "AWS.SimpleQueueService.ReceiptHandleIsInvalid" || code === "MessageNotInflight" || code === "AWS.SimpleQueueService.MessageNotInflight") return true;
-  return code === "InvalidParameterValue" && /receipt handle|not available for visibility timeout change|does not exist/i.test(message ?? "");
 }

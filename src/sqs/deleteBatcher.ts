@@ -1,18 +1,18 @@
-import type { MessageSettler } from "./sqsQueue.ts";
+import type { SettleCalls } from "./sqsQueue.ts";
 
 /**
  * Groups deletes into DeleteMessageBatch calls of up to 10 (SQS's limit), sent as soon as 10 are
  * waiting or after a short linger, so a busy queue costs one call per 10 messages.
  */
 export class DeleteBatcher {
-  readonly #settler: MessageSettler;
+  readonly #calls: Pick<SettleCalls, "deleteBatch">;
   readonly #lingerMs: number;
   #pending: { id: string; receiptHandle: string; resolve: () => void; reject: (e: Error) => void }[] = [];
   #timer: NodeJS.Timeout | undefined;
   #seq = 0;
 
-  constructor(settler: MessageSettler, lingerMs = 20) {
-    this.#settler = settler;
+  constructor(calls: Pick<SettleCalls, "deleteBatch">, lingerMs = 20) {
+    this.#calls = calls;
     this.#lingerMs = lingerMs;
   }
 
@@ -30,7 +30,7 @@ export class DeleteBatcher {
     this.#timer = undefined;
     while (this.#pending.length > 0) {
       const chunk = this.#pending.splice(0, 10);
-      this.#settler.deleteBatch(chunk.map(({ id, receiptHandle }) => ({ id, receiptHandle }))).then(
+      this.#calls.deleteBatch(chunk.map(({ id, receiptHandle }) => ({ id, receiptHandle }))).then(
         ({ failed }) => {
           const byId = new Map(failed.map((f) => [f.id, f.message]));
           for (const e of chunk) {

@@ -1,5 +1,4 @@
 import type { Logger } from "pino";
-import type PQueue from "p-queue";
 import type { Slots } from "./slots.ts";
 import { describeCause, errorFields } from "../aws/sdkErrors.ts";
 import type { LoopHealth } from "../telemetry/health.ts";
@@ -7,14 +6,10 @@ import type { MessageReceiver, ReceivedMessage } from "./sqsQueue.ts";
 
 export interface PollerOptions {
   queueName: string;
+  /** Receives with the queue's long-poll wait and short receive visibility (see ReceiveOptions). */
   receiver: MessageReceiver;
-  /** Shared by every queue of the process: its concurrency is maxMessagesInFlight. */
-  work: PQueue;
-  /** The work queue's free slots, shared by every poller. */
+  /** The workers (maxMessagesInFlight), shared by every queue's poller. */
   slots: Slots;
-  waitTimeSeconds: number;
-  /** Visibility asked for on receive; the handler extends it while it works on a message. */
-  receiveVisibilitySeconds: number;
   handle: (msg: ReceivedMessage) => Promise<void>;
   /** Gives a message back at once (visibility 0): used for messages a receive returns after stop. */
   release: (msg: ReceivedMessage) => Promise<void>;
@@ -38,8 +33,7 @@ export interface ReceiveObserver {
  * `signal` ends the loop; `receiveSignal` aborts a receive in flight (the daemon aborts it at once
  * when idle, so it stops at once). Messages SQS had already handed to an aborted receive stay
  * hidden until their visibility timeout: a delay, never a loss. That is why a receive asks for a
- * short visibility (`receiveVisibilitySeconds`) that the message handler extends once it works on a
- * message. What a receive returns after `signal` is released at once.
+ * short visibility (ReceiveOptions) that the message handler extends once it works on a message. What a receive returns after `signal` is released at once.
  */
 export async function pollQueue(opts: PollerOptions, signal: AbortSignal, receiveSignal: AbortSignal = signal): Promise<void> {
   let errorDelayMs = 1000;
@@ -62,7 +56,7 @@ export async function pollQueue(opts: PollerOptions, signal: AbortSignal, receiv
     health?.enter("receiving");
     const started = performance.now();
     try {
-      messages = await opts.receiver.receive(asked, opts.waitTimeSeconds, opts.receiveVisibilitySeconds, receiveSignal);
+      messages = await opts.receiver.receive(asked, receiveSignal);
       errorDelayMs = 1000;
     } catch (err) {
       opts.slots.unreserve(asked);
@@ -83,7 +77,7 @@ export async function pollQueue(opts: PollerOptions, signal: AbortSignal, receiv
     }
     for (const msg of messages) {
       // Errors are handled inside handle(); the catch only guards against a bug escaping.
-      void opts.work.add(() => opts.handle(msg)).catch((err: unknown) => {
+      void opts.slots.add(() => opts.handle(msg)).catch((err: unknown) => {
         // clear() at shutdown rejects queued, never-started tasks: their messages simply reappear.
         if ((err as Error)?.name !== "AbortError") opts.log.error({ error: err }, "message handler crashed");
       });

@@ -1,22 +1,32 @@
-import type PQueue from "p-queue";
+import PQueue from "p-queue";
 
 /**
- * The worker slots shared by every queue's poller. A receive reserves the slots it asks for until
- * its messages are queued, so two pollers never receive for the same idle worker: a message that
- * waited in the local queue would get no visibility extension and could be handed out twice.
+ * The worker slots shared by every queue's poller, and the work queue they admit messages to (its
+ * concurrency is maxMessagesInFlight). A receive reserves the slots it asks for until its messages
+ * are added, so two pollers never receive for the same idle worker: a message that waited in the
+ * local queue would get no visibility extension and could be handed out twice.
  */
 export class Slots {
   readonly #work: PQueue;
+  readonly #capacity: number;
+  /** Tasks added and not yet settled (running or waiting for a worker). */
+  #busy = 0;
   #reserved = 0;
   #waiters: (() => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
 
-  constructor(work: PQueue) {
-    this.#work = work;
-    work.addEventListener("next", () => this.#wake());
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+    this.#work = new PQueue({ concurrency: capacity });
+  }
+
+  /** Messages being worked on or waiting for a worker. */
+  get busy(): number {
+    return this.#busy;
   }
 
   free(): number {
-    return Math.max(0, this.#work.concurrency - this.#work.pending - this.#work.size - this.#reserved);
+    return Math.max(0, this.#capacity - this.#busy - this.#reserved);
   }
 
   /** Reserves up to `max` free slots (SQS returns at most 10 a receive); 0 when none is free. */
@@ -26,10 +36,38 @@ export class Slots {
     return n;
   }
 
-  /** Returns reserved slots, once their messages (if any) have been added to the work queue. */
+  /** Returns reserved slots, once their messages (if any) have been added. */
   unreserve(n: number): void {
     this.#reserved -= n;
     this.#wake();
+  }
+
+  /**
+   * Runs `task` when a worker is free. Rejects with an AbortError when clear() drops it before it
+   * started: its message simply reappears after its visibility timeout.
+   */
+  add(task: () => Promise<void>): Promise<void> {
+    this.#busy++;
+    return this.#work.add(task).finally(() => {
+      this.#busy--;
+      this.#wake();
+      if (this.#busy === 0) {
+        const idle = this.#idleWaiters;
+        this.#idleWaiters = [];
+        for (const w of idle) w();
+      }
+    });
+  }
+
+  /** Drops the tasks that have not started (shutdown); running ones go on. */
+  clear(): void {
+    this.#work.clear();
+  }
+
+  /** Resolves once no task is running or waiting. */
+  onIdle(): Promise<void> {
+    if (this.#busy === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Resolves when a slot may have come free, or when `signal` aborts. */

@@ -18,13 +18,21 @@ export interface ReceivedMessage {
   sentAtMs?: number;
 }
 
-/** The SQS calls the poller needs. */
+/** The SQS call the poller needs: a long poll for up to `max` messages (the queue knows its wait and visibility). */
 export interface MessageReceiver {
-  receive(max: number, waitTimeSeconds: number, visibilityTimeoutSeconds: number, signal: AbortSignal): Promise<ReceivedMessage[]>;
+  receive(max: number, signal: AbortSignal): Promise<ReceivedMessage[]>;
 }
 
-/** The SQS calls that settle a message. */
-export interface MessageSettler {
+/** How a queue's receives are made, fixed for the queue's life. */
+export interface ReceiveOptions {
+  /** The long poll's wait (s3beat.waitTimeSeconds). */
+  waitTimeSeconds: number;
+  /** Visibility asked for on receive; the message handler extends it while it works (pipeline/visibility.ts). */
+  visibilitySeconds: number;
+}
+
+/** The SQS calls that settle messages (the pipeline settles through settler.ts, which batches the deletes). */
+export interface SettleCalls {
   deleteBatch(receiptHandles: { id: string; receiptHandle: string }[]): Promise<{ failed: { id: string; message: string }[] }>;
   changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
 }
@@ -60,27 +68,29 @@ export async function resolveQueueUrl(client: SQSClient, name: string, region: s
 }
 
 /** One queue, through one SQS client (and so one set of credentials, with their auth policy). */
-export class SqsQueue implements MessageReceiver, MessageSettler, DeadLetterSender {
+export class SqsQueue implements MessageReceiver, SettleCalls, DeadLetterSender {
   readonly url: string;
   readonly arn: string;
   readonly #client: SQSClient;
   readonly #call: AwsCaller;
+  readonly #receive: ReceiveOptions;
 
-  constructor(client: SQSClient, url: string, region: string, caller: AwsCaller) {
+  constructor(client: SQSClient, url: string, region: string, caller: AwsCaller, receive: ReceiveOptions) {
     this.#client = client;
     this.url = url;
     this.arn = queueArn(url, region);
     this.#call = caller;
+    this.#receive = receive;
   }
 
-  async receive(max: number, waitTimeSeconds: number, visibilityTimeoutSeconds: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
+  async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
     const out = await this.#call({ operation: "ReceiveMessage", resourceArn: this.arn }, () =>
       this.#client.send(
       new ReceiveMessageCommand({
         QueueUrl: this.url,
         MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
-        WaitTimeSeconds: waitTimeSeconds,
-        VisibilityTimeout: visibilityTimeoutSeconds,
+        WaitTimeSeconds: this.#receive.waitTimeSeconds,
+        VisibilityTimeout: this.#receive.visibilitySeconds,
         MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
       }),
       { abortSignal: signal },

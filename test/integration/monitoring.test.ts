@@ -300,8 +300,8 @@ describe("readiness and liveness (the daemon in-process, so a test can break its
     let calls = 0;
     const hang = (real: MessageReceiver): MessageReceiver => ({
       // The first receive is real; the next never returns (until shutdown aborts it).
-      receive: (max, wait, vis, signal) =>
-        ++calls === 1 ? real.receive(max, wait, vis, signal) : new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true })),
+      receive: (max, signal) =>
+        ++calls === 1 ? real.receive(max, signal) : new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true })),
     });
     const daemon = new Daemon(settingsFor(queueUrl, `output.file: { path: ${env.dir}/wedged }`, ["heartbeatdisabled: true"]), {
       log: silentLogger(),

@@ -175,8 +175,7 @@ describe("dead-lettering, with fake SQS calls", () => {
     const queue: QueueContext = {
       name: "q",
       region: "us-east-1",
-      settler: { deleteBatch: async () => ({ failed: [] }), changeVisibility: async (_rh, s) => void calls.push(`visibility ${s}`) },
-      deleter: { delete: async () => void calls.push("delete") } as unknown as QueueContext["deleter"],
+      settler: { delete: async () => void calls.push("delete"), changeVisibility: async (_rh, s) => void calls.push(`visibility ${s}`) },
       objects: { getObject: async () => (async function* () { yield truncated; })() },
       metrics: new Metrics({ version: "test" }).forQueue("q"),
       deadLetter: {

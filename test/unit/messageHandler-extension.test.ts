@@ -7,7 +7,6 @@ import { s3Notification } from "../../src/demo/notifications.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
 import { handleMessage, type MessageHandlerDeps, type QueueContext } from "../../src/pipeline/messageHandler.ts";
 import { linesDecoder } from "../../src/objects/decoders/lines.ts";
-import type { DeleteBatcher } from "../../src/sqs/deleteBatcher.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
 
 const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
@@ -27,9 +26,8 @@ function setup(changeVisibility: (handle: string, seconds: number) => Promise<vo
         calls.push(s);
         return changeVisibility(h, s);
       },
-      deleteBatch: async () => ({ failed: [] }),
+      delete: async () => undefined,
     },
-    deleter: { delete: async () => undefined } as unknown as DeleteBatcher,
     objects: { getObject: async () => body },
     metrics: new Metrics({ version: "test", defaultMetrics: false }).forQueue("q"),
   };

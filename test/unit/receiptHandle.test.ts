@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { receiptHandleGone } from "../../src/pipeline/messageHandler.ts";
+import { receiptHandleGone } from "../../src/pipeline/visibility.ts";
 
 const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 

@@ -1,0 +1,75 @@
+/** awsCaller's auth policy with a fake role provider: one forced refresh and one retry, on token errors only. */
+import { describe, expect, it } from "vitest";
+import { AwsAuthError } from "../../src/aws/authErrors.ts";
+import { awsCaller } from "../../src/aws/authRetry.ts";
+import type { RoleCredentialProvider } from "../../src/aws/roleCredentials.ts";
+import { silentLogger } from "../../src/logging/logger.ts";
+
+const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} from AWS`), { name, $metadata: { httpStatusCode: status } });
+
+function fakeProvider() {
+  const invalidated: { reason: string; mark: number }[] = [];
+  let marks = 0;
+  const provider = Object.assign(async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "x" }), {
+    memoized: true as const,
+    roleArn: "arn:aws:iam::111111111111:role/reader",
+    mark: () => ++marks,
+    invalidate: (reason: string, mark: number) => void invalidated.push({ reason, mark }),
+  }) satisfies RoleCredentialProvider;
+  return { provider, invalidated };
+}
+
+/** A call answering with `answers` in turn (an Error is thrown), counting its attempts. */
+function scripted(...answers: unknown[]) {
+  const s = { attempts: 0, call: async () => {
+    const a = answers[Math.min(s.attempts++, answers.length - 1)];
+    if (a instanceof Error) throw a;
+    return a;
+  } };
+  return s;
+}
+
+const ctx = { operation: "ReceiveMessage", resourceArn: "arn:aws:sqs:us-east-1:111111111111:q" };
+
+describe("awsCaller: auth retry", () => {
+  it.each(["ExpiredToken", "ExpiredTokenException", "InvalidToken", "RequestExpired"])("%s: invalidates the credentials once and retries once", async (code) => {
+    const { provider, invalidated } = fakeProvider();
+    const call = scripted(sdkError(code, 403), "ok");
+    expect(await awsCaller({ provider, disableAuthRetry: false, log: silentLogger() })(ctx, call.call)).toBe("ok");
+    expect(call.attempts).toBe(2);
+    expect(invalidated).toEqual([{ reason: `ReceiveMessage answered ${code}`, mark: 1 }]);
+  });
+
+  it("a second token error is not retried again: two attempts, then the explained error", async () => {
+    const { provider, invalidated } = fakeProvider();
+    const call = scripted(sdkError("ExpiredToken", 403));
+    const err = await awsCaller({ provider, disableAuthRetry: false, log: silentLogger() })(ctx, call.call).catch((e: unknown) => e);
+    expect(call.attempts).toBe(2);
+    expect(invalidated).toHaveLength(1);
+    expect(err).toBeInstanceOf(AwsAuthError);
+  });
+
+  it.each([
+    ["AccessDenied", sdkError("AccessDenied", 403)],
+    ["a throttling error", sdkError("ThrottlingException")],
+    ["a network error", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })],
+  ])("%s is not retried and invalidates nothing", async (_name, error) => {
+    const { provider, invalidated } = fakeProvider();
+    const call = scripted(error, "ok");
+    await expect(awsCaller({ provider, disableAuthRetry: false, log: silentLogger() })(ctx, call.call)).rejects.toBeDefined();
+    expect(call.attempts).toBe(1);
+    expect(invalidated).toEqual([]);
+  });
+
+  it.each([
+    ["disableAuthRetry", true, true],
+    ["no role (long-term keys cannot be refreshed)", false, false],
+  ])("no retry with %s", async (_name, disableAuthRetry, withRole) => {
+    const { provider, invalidated } = fakeProvider();
+    const call = scripted(sdkError("ExpiredToken", 403), "ok");
+    const caller = awsCaller({ ...(withRole ? { provider } : {}), disableAuthRetry, log: silentLogger() });
+    await expect(caller(ctx, call.call)).rejects.toBeDefined();
+    expect(call.attempts).toBe(1);
+    expect(invalidated).toEqual([]);
+  });
+});
