@@ -3,7 +3,8 @@
  * default, parser/validator and condition. Parsers throw an Error whose message is the reason shown
  * when an answer is re-asked (or listed by a non-interactive run); reasons never quote a secret.
  */
-import { checkQueue, checkRoleArn } from "../config/schema.ts";
+import { checkRoleArn } from "../config/checks.ts";
+import { checkQueue } from "../config/queueEntry.ts";
 import { formatDuration, parseDurationSeconds } from "../config/units.ts";
 import { OUTPUT_CHOICES, OUTPUT_QUESTIONS, parseOutputKind } from "./outputs.ts";
 import { parseYesNo } from "./spec.ts";
