@@ -4,21 +4,10 @@
  * answers give the same bytes.
  */
 import { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
+import { queueRegion } from "../config/queueEntry.ts";
 import { OUTPUTS } from "./outputs.ts";
 import type { Answers } from "./answers.ts";
 import { commented, list, quote } from "./yamlText.ts";
-
-const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
-/** The region of a queue entry (`name:region`, or the host of a queue URL), if it names one. */
-export function queueRegion(entry: string): string | undefined {
-  if (/^https?:\/\//i.test(entry)) {
-    const host = URL.canParse(entry) ? new URL(entry).hostname : "";
-    return host.split(".").find((part) => REGION_RE.test(part));
-  }
-  const region = entry.slice(entry.lastIndexOf(":") + 1);
-  return REGION_RE.test(region) ? region : undefined;
-}
 
 /** A credential line: the typed value, or a reference to the environment when the answer was empty. */
 function credential(key: string, value: string, envVar: string, a: Answers, comment: string): string {
