@@ -5,6 +5,37 @@
 import { z } from "zod";
 import { formatByteSize, formatDuration, parseByteSize, parseDurationSeconds } from "./units.ts";
 
+/**
+ * What the docs say about an option, declared once beside its schema: the README's configuration
+ * reference, config/s3beat.example.yml, the setup's comments and migration 001 are generated from it
+ * (options.ts reads it back). Unit and range come from the field builders, the default from zod.
+ */
+export interface OptionMeta {
+  /** Set by the field builders: how the value is written and its range. */
+  unit?: "duration" | "size" | "number";
+  min?: number;
+  max?: number;
+  /** The README's meaning, without the range, the values of an enum or the older name: those are generated. */
+  doc?: string;
+  /** The one-line YAML comment; `{range}` places the range (`15m..12h`, `lines | ndjson | json`), else it comes first. */
+  brief?: string;
+  /** The README's default column, where the default value alone does not say it (`system CAs`). */
+  defaultText?: string;
+  /** The value the example file writes instead of the default (YAML text). */
+  example?: string;
+  /** Required once its section is there, though the schema leaves that to a cross-field rule. */
+  required?: boolean;
+}
+
+export const optionMeta = z.registry<OptionMeta>();
+
+/** `schema` with its docs. A copy: shared field schemas (`optionalText`) carry no option's docs. */
+export function doc<T extends z.ZodType>(schema: T, meta: OptionMeta): T {
+  const copy = schema.clone();
+  optionMeta.add(copy, meta);
+  return copy;
+}
+
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Runs `fn` inside a zod transform, turning a thrown Error into an issue with its message. */
@@ -27,7 +58,9 @@ export const flag = () => z.preprocess(textToBool, z.boolean({ error: "expected 
 
 export function int(min: number, max: number) {
   const range = `must be between ${min} and ${max}`;
-  return z.preprocess(textToInt, z.int({ error: "expected a whole number" }).min(min, range).max(max, range));
+  return z
+    .preprocess(textToInt, z.int({ error: "expected a whole number" }).min(min, range).max(max, range))
+    .register(optionMeta, { unit: "number", min, max });
 }
 
 export function duration(min: number, max: number) {
@@ -39,7 +72,8 @@ export function duration(min: number, max: number) {
   };
   return z
     .union([z.string(), z.number()], { error: "expected a duration like 30s, 5m, 1h30m or a number of seconds" })
-    .transform(via((v: string | number) => check(parseDurationSeconds(v))));
+    .transform(via((v: string | number) => check(parseDurationSeconds(v))))
+    .register(optionMeta, { unit: "duration", min, max });
 }
 
 export function byteSize(min: number, max: number) {
@@ -49,7 +83,8 @@ export function byteSize(min: number, max: number) {
   };
   return z
     .union([z.string(), z.number()], { error: "expected a size like 512, 64KiB, 10MiB or 1GiB" })
-    .transform(via((v: string | number) => check(parseByteSize(v))));
+    .transform(via((v: string | number) => check(parseByteSize(v))))
+    .register(optionMeta, { unit: "size", min, max });
 }
 
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {

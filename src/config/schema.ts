@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { s3beatShape } from "./beatShape.ts";
-import { duration, flag, int, oneOf, section, textToInt } from "./fields.ts";
+import { doc, duration, flag, int, oneOf, section, textToInt } from "./fields.ts";
 import { outputShape } from "./outputShape.ts";
 
 const H = 3600;
@@ -13,17 +13,22 @@ const H = 3600;
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 
 const loggingShape = {
-  /** trace, debug, info (default), warn (libbeat's `warning` is accepted), error, fatal. */
-  level: z.preprocess((v) => (v === "warning" ? "warn" : v), oneOf(LEVELS)).default("info"),
-  /** `json` (ECS field names, one object per line), `pretty` (for a terminal) or `auto` (default: pretty when stderr is a terminal, else json). Logs always go to stderr. */
-  format: oneOf(["auto", "json", "pretty"]).default("auto"),
+  level: doc(z.preprocess((v) => (v === "warning" ? "warn" : v), oneOf(LEVELS)).default("info"), { doc: "libbeat's `warning` is read as `warn`." }),
+  format: doc(oneOf(["auto", "json", "pretty"]).default("auto"), {
+    doc: "`auto`: readable on a terminal, JSON otherwise; `json`: ECS field names; `pretty`. Logs always go to stderr.",
+    brief: "{range}: auto = pretty on a terminal, else json (ECS fields); logs go to stderr",
+  }),
   metrics: z
     .strictObject(
       {
-        /** The periodic summary line (libbeat's name). Default true. */
-        enabled: flag().default(true),
-        /** How often the summary is logged and the queues' backlog read. Duration, default 30s, 1s–24h (0 means off, as enabled: false). */
-        period: duration(0, 24 * H).default(30),
+        enabled: doc(flag().default(true), {
+          doc: "The summary line every period (also when idle), libbeat's name. `false` turns it off.",
+          brief: "the summary line every period (also when idle)",
+        }),
+        period: doc(duration(0, 24 * H).default(30), {
+          doc: "How often the summary is logged and the queues' backlog read for `/metrics`; `0` turns the summary off.",
+          brief: "{range}: how often the summary is logged and the queues' backlog read",
+        }),
       },
       { error: section() },
     )
@@ -34,19 +39,25 @@ const loggingShape = {
 export const DEFAULT_HTTP_PORT = 5066;
 
 const httpShape = {
-  /** The monitoring endpoint (/, /healthz, /readyz, /metrics). Default false: no listening socket. */
-  enabled: flag().default(false),
-  /** Address to bind. Default 127.0.0.1 (this host only); 0.0.0.0 in a container whose probes come from outside. */
-  host: z.string({ error: "expected a host name or IP address" }).min(1, "must not be empty").default("127.0.0.1"),
-  /** TCP port. Default 5066, 0 (any free port)–65535. */
-  port: int(0, 65535).default(DEFAULT_HTTP_PORT),
+  enabled: doc(flag().default(false), {
+    doc: "The monitoring endpoint (`/`, `/healthz`, `/readyz`, `/metrics`). Off: no listening socket.",
+    brief: "off: no listening socket",
+  }),
+  host: doc(z.string({ error: "expected a host name or IP address" }).min(1, "must not be empty").default("127.0.0.1"), {
+    doc: "Address the endpoint binds; `0.0.0.0` for probes from outside a container.",
+    brief: "0.0.0.0 in a container whose probes come from outside",
+  }),
+  port: doc(int(0, 65535).default(DEFAULT_HTTP_PORT), { doc: "0: any free port, logged at start.", brief: "{range}; 0 = any free port" }),
 };
 
 export const configSchema = z.strictObject({
-  /** Schema version of the file, written by `s3beat migrate-config`. Whole number ≥ 0; absent = 0. */
-  configVersion: z
-    .preprocess(textToInt, z.int({ error: "expected a whole number (s3beat migrate-config manages it)" }).min(0, "must be 0 or more"))
-    .optional(),
+  configVersion: doc(
+    z.preprocess(textToInt, z.int({ error: "expected a whole number (s3beat migrate-config manages it)" }).min(0, "must be 0 or more")).optional(),
+    {
+      doc: "Schema version of the file, written by `s3beat migrate-config` and `s3beat setup`; do not edit. Below the current version, `run` warns.",
+      defaultText: "`0` (absent)",
+    },
+  ),
   s3beat: z.strictObject(s3beatShape, {
     error: section("missing section: add s3beat: with at least sqsQueues"),
   }),
