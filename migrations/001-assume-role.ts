@@ -5,6 +5,8 @@
  */
 import type { YAMLMap } from "yaml";
 import { BEAT, findBeatSettings, settingsNamed, type BeatSetting } from "../src/config/beatSettings.ts";
+import { LEGACY_NAMES } from "../src/config/legacyNames.ts";
+import { option, yamlComment, yamlDefault } from "../src/config/options.ts";
 import { insertAfter, keyIndent, preferredCommentColumn, renameKey, renameInComments, settingLine, type EditContext } from "../src/migrate/keyEdits.ts";
 import { commentOffsets } from "../src/migrate/source.ts";
 import { positionOf } from "../src/migrate/text.ts";
@@ -15,21 +17,14 @@ export const version = 1;
 /** Shown in migrate-config's report. */
 export const description = "STS AssumeRole settings";
 
-/** Added when missing, in this order, each with its default and a one-line comment. */
-const ADDED = [
-  { key: "assumeRoleFlag", value: "false", comment: "true: use temporary credentials of roleArn (cross-account) for SQS and S3" },
-  { key: "roleArn", value: "[]", comment: "role ARNs: one for every queue, or one per sqsQueues entry in order" },
-  { key: "sessionDuration", value: "1h", comment: "15m..12h, at most the role's MaxSessionDuration" },
-  { key: "roleSessionName", value: "s3beat", comment: "shows in CloudTrail" },
-  { key: "externalId", value: '""', comment: "the sts:ExternalId the role's trust policy demands" },
-  { key: "disableAuthRetry", value: "false", comment: "true: no automatic refresh and retry after an ExpiredToken answer" },
-] as const;
+/** Added when missing, in this order, each with its default and its one-line comment from the schema. */
+const ADDED = ["assumeRoleFlag", "roleArn", "sessionDuration", "roleSessionName", "externalId", "disableAuthRetry"].map((key) => {
+  const o = option(`${BEAT}.${key}`);
+  return { key, value: yamlDefault(o), comment: yamlComment(o) };
+});
 
 /** LogRhythm's names for two of them. */
-const LEGACY = [
-  { from: "assumeRoleArn", to: "roleArn" },
-  { from: "stsCredsExpirationTime", to: "sessionDuration" },
-] as const;
+const LEGACY = LEGACY_NAMES.map(([from, to]) => ({ from, to }));
 
 /** The new keys go after the first of these that the file has (else at the end of the section). */
 const ANCHORS = ["secretAccessKey", "accessKeyID", "awsFlag"] as const;

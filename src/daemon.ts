@@ -16,7 +16,7 @@ import { BacklogReader, DeadLetterLookup, type Backlog } from "./sqs/backlog.ts"
 import { pollQueue, sleep } from "./sqs/poller.ts";
 import { queueSettler } from "./sqs/settler.ts";
 import { Slots } from "./sqs/slots.ts";
-import { parseQueueEntry, queueDisplayName } from "./sqs/queueRef.ts";
+import { parseQueueEntry, queueDisplayName } from "./config/queueEntry.ts";
 import { explainQueueProblem, queueProblemKind } from "./sqs/queueProblems.ts";
 import { SqsQueue, resolveQueueUrl, type MessageReceiver } from "./sqs/sqsQueue.ts";
 import { Health, receiveStallLimitMs, type PartState } from "./telemetry/health.ts";

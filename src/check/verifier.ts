@@ -14,7 +14,7 @@ import type { Logger } from "pino";
 import { AwsAccess, type QueueAccess } from "../aws/access.ts";
 import type { S3BeatSettings } from "../config/settings.ts";
 import { describeCause } from "../aws/sdkErrors.ts";
-import { parseQueueEntry, queueDisplayName } from "../sqs/queueRef.ts";
+import { parseQueueEntry, queueDisplayName } from "../config/queueEntry.ts";
 import { queueArn, resolveQueueUrl } from "../sqs/sqsQueue.ts";
 import { splitFix, type StepResult } from "./report.ts";
 

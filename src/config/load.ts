@@ -9,9 +9,8 @@ import type { Document, Node, Scalar, YAMLMap } from "yaml";
 import { expandEnv } from "./env.ts";
 import { notUsedKey, notUsedMessage, UNKNOWN_KEY_MESSAGE } from "./knownKeys.ts";
 import { exposedSecretsMessage, literalSecrets } from "./permissions.ts";
-// The schema version a fully migrated file has: `run` warns when a file is older (s3beat migrate-config).
-import { pathToString, validateConfig } from "./schema.ts";
-import type { SchemaIssue } from "./schema.ts";
+import { pathToString, type SchemaIssue } from "./issues.ts";
+import { validateConfig } from "./validate.ts";
 import type { Settings } from "./settings.ts";
 
 export interface ConfigProblem {

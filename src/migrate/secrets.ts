@@ -6,7 +6,7 @@
  */
 import { isScalar, Scalar } from "yaml";
 import { SECRET_KEYS, SECRET_VARIABLES } from "../config/permissions.ts";
-import { ENCRYPTED_SECRET_RE } from "../config/schema.ts";
+import { ENCRYPTED_SECRET_RE } from "../config/checks.ts";
 import { BEAT, findBeatSettings, type BeatSetting } from "../config/beatSettings.ts";
 import { parseSource, type ParsedSource } from "./source.ts";
 import { applyEdits, lineBreakOf } from "./text.ts";

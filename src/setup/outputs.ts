@@ -7,7 +7,7 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseLogstashHost } from "../config/schema.ts";
+import { parseLogstashHost } from "../config/checks.ts";
 import { VERIFICATION_MODES, type Answers, type OutputKind, type VerificationMode } from "./answers.ts";
 import { parseYesNo, type Choice, type Condition, type QuestionSpec } from "./spec.ts";
 import { commented, quote } from "./yamlText.ts";

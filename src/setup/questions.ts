@@ -3,15 +3,17 @@
  * default, parser/validator and condition. Parsers throw an Error whose message is the reason shown
  * when an answer is re-asked (or listed by a non-interactive run); reasons never quote a secret.
  */
-import { checkQueue, checkRoleArn } from "../config/schema.ts";
+import { checkRoleArn } from "../config/checks.ts";
+import { checkQueue } from "../config/queueEntry.ts";
+import { option, rangeText, yamlDefault } from "../config/options.ts";
 import { formatDuration, parseDurationSeconds } from "../config/units.ts";
 import { OUTPUT_CHOICES, OUTPUT_QUESTIONS, parseOutputKind } from "./outputs.ts";
 import { parseYesNo } from "./spec.ts";
 import type { QuestionSpec } from "./spec.ts";
 import type { Answers } from "./answers.ts";
 
-const MIN_SESSION = 15 * 60;
-const MAX_SESSION = 12 * 3600;
+const SESSION_DURATION = option("s3beat.sessionDuration");
+const SESSION_NAME = option("s3beat.roleSessionName");
 
 // Defined beside the types: the output questions (outputs.ts, imported here) use it as well.
 export { parseYesNo } from "./spec.ts";
@@ -77,9 +79,8 @@ function parseSessionName(text: string): string {
 
 function parseSessionDuration(text: string): string {
   const seconds = parseDurationSeconds(text);
-  if (seconds < MIN_SESSION || seconds > MAX_SESSION) {
-    throw new Error(`must be between ${formatDuration(MIN_SESSION)} and ${formatDuration(MAX_SESSION)}, got ${text.trim()}`);
-  }
+  const { min = 0, max = Infinity } = SESSION_DURATION.meta;
+  if (seconds < min || seconds > max) throw new Error(`must be between ${rangeText(SESSION_DURATION, " and ")}, got ${text.trim()}`);
   return formatDuration(seconds);
 }
 
@@ -148,15 +149,15 @@ export const QUESTIONS: readonly QuestionSpec[] = [
     key: "roleSessionName",
     kind: "input",
     message: "Role session name (shows in CloudTrail):",
-    default: "s3beat",
+    default: yamlDefault(SESSION_NAME),
     when: ASSUMING,
     parse: parseSessionName,
   },
   {
     key: "sessionDuration",
     kind: "input",
-    message: "Session duration (15m to 12h, at most the role's MaxSessionDuration):",
-    default: "1h",
+    message: `Session duration (${rangeText(SESSION_DURATION, " to ")}, at most the role's MaxSessionDuration):`,
+    default: yamlDefault(SESSION_DURATION),
     when: ASSUMING,
     parse: parseSessionDuration,
   },
@@ -179,8 +180,8 @@ const UNASKED = {
   assumeRoleFlag: false,
   roleArn: [],
   externalId: "",
-  roleSessionName: "s3beat",
-  sessionDuration: "1h",
+  roleSessionName: yamlDefault(SESSION_NAME),
+  sessionDuration: yamlDefault(SESSION_DURATION),
   outputPath: "",
   outputHosts: [],
   sslEnabled: false,

@@ -4,21 +4,11 @@
  * answers give the same bytes.
  */
 import { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
+import { option, yamlComment, yamlDefault } from "../config/options.ts";
+import { queueRegion } from "../config/queueEntry.ts";
 import { OUTPUTS } from "./outputs.ts";
 import type { Answers } from "./answers.ts";
 import { commented, list, quote } from "./yamlText.ts";
-
-const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
-/** The region of a queue entry (`name:region`, or the host of a queue URL), if it names one. */
-export function queueRegion(entry: string): string | undefined {
-  if (/^https?:\/\//i.test(entry)) {
-    const host = URL.canParse(entry) ? new URL(entry).hostname : "";
-    return host.split(".").find((part) => REGION_RE.test(part));
-  }
-  const region = entry.slice(entry.lastIndexOf(":") + 1);
-  return REGION_RE.test(region) ? region : undefined;
-}
 
 /** A credential line: the typed value, or a reference to the environment when the answer was empty. */
 function credential(key: string, value: string, envVar: string, a: Answers, comment: string): string {
@@ -26,6 +16,9 @@ function credential(key: string, value: string, envVar: string, a: Answers, comm
   if (value === "") return commented(`  ${key}: \${${envVar}}`, `${comment}; read from the environment`);
   return commented(`  ${key}: ${quote(value)}`, `${comment}; better: \${${envVar}} from the environment`);
 }
+
+/** The schema's one-line comment of `s3beat.<key>` (or of a full key path). */
+const about = (key: string): string => yamlComment(option(key.includes(".") ? key : `s3beat.${key}`));
 
 /** The s3beat.yml text for `a`. */
 export function renderConfig(a: Answers): string {
@@ -37,21 +30,21 @@ export function renderConfig(a: Answers): string {
     "# Check it with `s3beat validate`, then the AWS access with `s3beat check`.",
     "",
     "s3beat:",
-    ...list("  ", "sqsQueues", a.sqsQueues, '"name:region", or a full queue URL'),
-    commented(`  region: ${region}`, "region for clients when a queue entry does not name one"),
-    commented(`  awsFlag: ${a.awsFlag}`, "true: running inside AWS, use the AWS SDK default credential chain"),
+    ...list("  ", "sqsQueues", a.sqsQueues, about("sqsQueues")),
+    commented(`  region: ${region}`, about("region")),
+    commented(`  awsFlag: ${a.awsFlag}`, about("awsFlag")),
     credential("accessKeyID", a.accessKeyID, "S3BEAT_ACCESS_KEY_ID", a, "base IAM user key"),
     credential("secretAccessKey", a.secretAccessKey, "S3BEAT_SECRET_ACCESS_KEY", a, "never logged"),
-    commented(`  assumeRoleFlag: ${a.assumeRoleFlag}`, "true: use temporary credentials of roleArn (cross-account) for SQS and S3"),
-    ...list("  ", "roleArn", a.roleArn, "role ARNs: one for every queue, or one per sqsQueues entry in order"),
-    commented(`  sessionDuration: ${a.sessionDuration}`, "15m..12h, at most the role's MaxSessionDuration"),
-    commented(`  roleSessionName: ${quote(a.roleSessionName)}`, "shows in CloudTrail"),
-    commented(`  externalId: ${quote(a.externalId)}`, "the sts:ExternalId the role's trust policy demands (\"\" = none)"),
-    commented("  disableAuthRetry: false", "true: no automatic refresh and retry after an ExpiredToken answer"),
+    commented(`  assumeRoleFlag: ${a.assumeRoleFlag}`, about("assumeRoleFlag")),
+    ...list("  ", "roleArn", a.roleArn, about("roleArn")),
+    commented(`  sessionDuration: ${a.sessionDuration}`, about("sessionDuration")),
+    commented(`  roleSessionName: ${quote(a.roleSessionName)}`, about("roleSessionName")),
+    commented(`  externalId: ${quote(a.externalId)}`, `${about("externalId")} ("" = none)`),
+    commented(`  disableAuthRetry: ${yamlDefault(option("s3beat.disableAuthRetry"))}`, about("disableAuthRetry")),
     "",
     ...OUTPUTS[a.output].render(a),
     "",
-    commented("logging.level: info", "trace | debug | info | warn | error | fatal"),
+    commented(`logging.level: ${yamlDefault(option("logging.level"))}`, about("logging.level")),
     commented("logging.format: json", "json | pretty (for a terminal); logs go to stderr"),
     "",
     // Written at the current version: a new file needs none of the migrations.

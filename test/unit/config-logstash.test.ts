@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfigText, type ConfigProblem } from "../../src/config/load.ts";
-import { parseLogstashHost } from "../../src/config/schema.ts";
+import { parseLogstashHost } from "../../src/config/checks.ts";
 
 const HEAD = `s3beat:
   sqsQueues: ["q1:us-east-1"]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseQueueEntry, queueDisplayName } from "../../src/sqs/queueRef.ts";
+import { parseQueueEntry, queueDisplayName } from "../../src/config/queueEntry.ts";
 
 describe("parseQueueEntry", () => {
   it.each([

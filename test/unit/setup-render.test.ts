@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfigText, type LoadedConfig } from "../../src/config/load.ts";
 import { CURRENT_CONFIG_VERSION } from "../../migrations/index.ts";
-import { queueRegion, renderConfig } from "../../src/setup/render.ts";
+import { queueRegion } from "../../src/config/queueEntry.ts";
+import { renderConfig } from "../../src/setup/render.ts";
 import type { Answers } from "../../src/setup/answers.ts";
 
 const ENV = { S3BEAT_ACCESS_KEY_ID: "AKIAENVIRONMENT00001", S3BEAT_SECRET_ACCESS_KEY: "secret-from-the-environment" };
