@@ -133,7 +133,8 @@ describe("output.logstash end to end: S3 objects -> daemon -> lumberjack v2 serv
       try {
         if (heal) {
           await waitFor("events to reach the server", () => server.events.length > 0, 20_000);
-          await new Promise((r) => setTimeout(r, 2500)); // more than the timeout: windows are re-sent, none ACKed
+          // Past the 1 s timeout the output reconnects and sends its windows again, none ACKed.
+          await waitFor("windows re-sent on a new connection", () => server.connections >= 2, 20_000);
           expect(daemon.stats.messagesDeleted).toBe(0); // nothing deleted without an ACK
           expect((await queueDepth(env.aws, url)).inFlight).toBeGreaterThan(0);
           server.set(heal);
@@ -164,6 +165,7 @@ describe("output.logstash end to end: S3 objects -> daemon -> lumberjack v2 serv
         await waitFor("messages to be taken", async () => (await queueDepth(env.aws, url)).inFlight > 0, 20_000);
         const rss: number[] = [];
         for (let i = 0; i < 10; i++) {
+          // Samples over time: what they prove is that nothing more is taken, so no condition ends the wait.
           await new Promise((r) => setTimeout(r, 500));
           const depth = await queueDepth(env.aws, url);
           // Backpressure: no more than maxMessagesInFlight taken while the collector is down.

@@ -176,7 +176,8 @@ describe("lumberjack output: delivery", () => {
     const o = output([srv], { pipelining: 2 });
     const tracked = Array.from({ length: 10 }, (_, i) => publish(o, events(10, i * 10), () => srv.acked));
     await until("three windows", () => srv.windows.length >= 3, 5_000);
-    // No fourth window while none of the three is acknowledged (the output had time to send one).
+    // No fourth window while none of the three is acknowledged. A fixed wait, as it proves that
+    // something does not happen; short, as the output sends a window within milliseconds.
     await new Promise((r) => setTimeout(r, 100));
     expect(srv.windows.map((w) => [w.connection, w.size])).toEqual([[1, 10], [1, 10], [1, 10]]);
     expect(tracked.some((t) => t.resolved)).toBe(false);
@@ -192,6 +193,7 @@ describe("lumberjack output: delivery", () => {
     const o = output([srv], { pipelining: 0 });
     const tracked = publish(o, events(30), () => srv.acked);
     await until("a window", () => srv.windows.length >= 1, 5_000);
+    // A fixed wait: it proves no second window is sent before the ACK (short, as above).
     await new Promise((r) => setTimeout(r, 100));
     expect(srv.windows).toHaveLength(1);
     srv.set({ ackMode: "window" });
@@ -226,6 +228,8 @@ describe("lumberjack output: delivery", () => {
     await o.publish(events(5));
     await srv.down(); // closes the idle connection
     await srv.restart();
+    // A fixed wait: the output learns of the close from its socket's close event, which leaves no
+    // trace until the next publish (the one this test checks), so there is no condition to wait on.
     await sleep(50);
     await o.publish(events(5, 5));
     expect(srv.connections).toBe(2);
@@ -272,7 +276,7 @@ describe("lumberjack output: TLS", () => {
     expect(warning).toMatch(
       new RegExp(`TLS handshake with 127\\.0\\.0\\.1:${srv.port} failed: (unable to verify the first certificate|self-signed certificate in certificate chain) — check output\\.logstash\\.ssl\\.certificate_authorities \\(or verification_mode\\)`),
     );
-    await sleep(500); // several retries
+    await until("several retries", () => lines.filter((l) => /TLS handshake/.test(l.msg)).length > 2);
     expect(t.resolved).toBe(false);
     expect(srv.events).toHaveLength(0);
     expect(srv.errors.some((e) => /tls/.test(e))).toBe(true);
@@ -429,7 +433,7 @@ describe("lumberjack output: failures lose nothing", () => {
     await o.publish(events(10)); // connected
     await srv.down();
     const t = publish(o, events(30, 10), () => srv.acked);
-    await sleep(1500);
+    await until("more than 10 failed connects", () => lines.filter((l) => /ECONNREFUSED|closed/.test(l.msg)).length > 10);
     expect(t.resolved).toBe(false);
     const failures = lines.filter((l) => /ECONNREFUSED|closed/.test(l.msg));
     expect(failures.length).toBeGreaterThan(10);
@@ -447,9 +451,10 @@ describe("lumberjack output: failures lose nothing", () => {
   it("a host that is down from the start: the publish waits, then delivers", async () => {
     const srv = await server();
     await srv.down();
-    const o = output([srv]);
+    const { log, lines } = memoryLog();
+    const o = output([srv], {}, log);
     const t = publish(o, events(10), () => srv.acked);
-    await sleep(400);
+    await until("a refused connect", () => lines.some((l) => /ECONNREFUSED/.test(l.msg)));
     expect(t.resolved).toBe(false);
     await srv.restart();
     await t.promise;
@@ -462,6 +467,7 @@ describe("lumberjack output: failures lose nothing", () => {
     await o.publish(events(5));
     await o.publish(events(5, 5));
     expect(srv.connections).toBe(1);
+    // A fixed wait: the ttl is a duration, and only the clock shows it has passed.
     await sleep(300);
     await o.publish(events(5, 10));
     expect(srv.connections).toBe(2);
