@@ -1,20 +1,35 @@
-import v8 from "node:v8";
-import vm from "node:vm";
 import type { Logger } from "pino";
 import type { Output } from "../outputs/output.ts";
 import type { Decoder } from "../objects/decoders/decoder.ts";
-import { CorruptGzipError, DEFAULT_OBJECT_LIMITS, ObjectTooLargeError, decompressIfGzip } from "../objects/gzip.ts";
+import { DEFAULT_OBJECT_LIMITS, ObjectTooLargeError, decompressIfGzip } from "../objects/gzip.ts";
 import type { ObjectGetter } from "../objects/s3Objects.ts";
 import type { ObjectOutcome } from "./decision.ts";
-import { ObjectError, type Poison, type WorkContext } from "./errors.ts";
-import { describeCause, isNoSuchKey } from "../aws/sdkErrors.ts";
+import { ObjectError, type WorkContext } from "./errors.ts";
+import { isNoSuchKey } from "../aws/sdkErrors.ts";
+import { decodedBytesRead, gated, LARGE_RECORDS, ReadGate, type LargeRecordPermit } from "./readGate.ts";
+import { decoderTraced, poisonOf, traced, type ReadTrace } from "./readTrace.ts";
 import { buildEvent, eventEncoder, shippedSizer, type ObjectRef } from "../events/event.ts";
 import { BatchBuilder } from "./batch.ts";
-import { isLargeObject, Permits } from "./permits.ts";
+import { isLargeObject, type Permits } from "./permits.ts";
 import type { QueueMetrics } from "../telemetry/metrics.ts";
 import { abortableIterable, untilAborted } from "../util/abort.ts";
 import type { ByteBudget } from "./budget.ts";
 import { formatByteSize } from "../config/units.ts";
+
+/** Events per published batch. */
+const BATCH_MAX_EVENTS = 1024;
+/**
+ * Bytes per published batch as shipped: the events' JSON documents. A batch goes out before an
+ * event would take it past this; an event larger than this goes alone.
+ */
+const BATCH_MAX_BYTES = 1 << 20;
+/**
+ * Unacknowledged batches per object. With BATCH_MAX_BYTES this bounds memory while the output is
+ * slow: the reader stops pulling from S3 while the object has this many batches, or
+ * MAX_IN_FLIGHT_BYTES shipped bytes, unacknowledged.
+ */
+const MAX_BATCHES_IN_FLIGHT = 4;
+const MAX_IN_FLIGHT_BYTES = MAX_BATCHES_IN_FLIGHT * BATCH_MAX_BYTES;
 
 export interface ObjectProcessorDeps {
   objects: ObjectGetter;
@@ -29,19 +44,6 @@ export interface ObjectProcessorDeps {
   beatIdentifier?: string;
   keyInclude?: RegExp;
   keyExclude?: RegExp;
-  /** Events per published batch (default 1024). */
-  batchMaxEvents?: number;
-  /**
-   * Bytes per published batch as shipped: the events' JSON documents (default 1 MiB). A batch
-   * goes out before an event would take it past this; an event larger than this goes alone.
-   */
-  batchMaxBytes?: number;
-  /**
-   * Unacknowledged batches per object (default 4). With `batchMaxBytes` this is what bounds memory
-   * while the output is slow: the reader stops pulling from S3 while the object has this many
-   * batches, or `maxBatchesInFlight × batchMaxBytes` shipped bytes, unacknowledged.
-   */
-  maxBatchesInFlight?: number;
   /** Bytes (as shipped) in flight for the whole process, shared by every object being read. */
   budget?: ByteBudget;
   /** s3beat.maxObjectBytes: decompressed bytes read from one object at most (default 10 GiB). */
@@ -111,10 +113,6 @@ async function readObject(ref: ObjectRef, where: WorkContext, deps: ObjectProces
     throw new ObjectError("cannot get object", where, err);
   }
 
-  const batchMaxEvents = deps.batchMaxEvents ?? 1024;
-  const batchMaxBytes = deps.batchMaxBytes ?? 1 << 20;
-  const maxInFlight = deps.maxBatchesInFlight ?? 4;
-  const maxInFlightBytes = maxInFlight * batchMaxBytes;
   const limits = {
     maxObjectBytes: deps.maxObjectBytes ?? DEFAULT_OBJECT_LIMITS.maxObjectBytes,
     maxCompressionRatio: deps.maxCompressionRatio ?? DEFAULT_OBJECT_LIMITS.maxCompressionRatio,
@@ -161,7 +159,7 @@ async function readObject(ref: ObjectRef, where: WorkContext, deps: ObjectProces
     // Reading resumes once the object is back under both bounds: no event is assembled meanwhile,
     // so a large event in flight is never joined by the next one. Cut short at the end of the
     // grace period: an output that never acknowledges must not hold the message.
-    while (inFlight.length >= maxInFlight || (inFlight.length > 0 && inFlightBytes >= maxInFlightBytes)) {
+    while (inFlight.length >= MAX_BATCHES_IN_FLIGHT || (inFlight.length > 0 && inFlightBytes >= MAX_IN_FLIGHT_BYTES)) {
       await untilAborted(inFlight.shift()!, signal);
     }
   };
@@ -187,11 +185,11 @@ async function readObject(ref: ObjectRef, where: WorkContext, deps: ObjectProces
         if (record.truncated) deps.metrics.eventTruncated();
         if (record.invalidUtf8) deps.metrics.eventInvalidUtf8();
         const size = sizeOf(record);
-        if (batch.count > 0 && batch.bytes + size > batchMaxBytes) await flush();
+        if (batch.count > 0 && batch.bytes + size > BATCH_MAX_BYTES) await flush();
         if (record.text.length < LARGE_MESSAGE_CHARS) batch.addDocument(encode(record, readAtIso), size);
         else batch.addEvent(buildEvent(ref, record, deps.version, readAt, deps.beatIdentifier), size);
         events++;
-        if (batch.count >= batchMaxEvents || batch.bytes >= batchMaxBytes) await flush();
+        if (batch.count >= BATCH_MAX_EVENTS || batch.bytes >= BATCH_MAX_BYTES) await flush();
       }
     } catch (err) {
       // Too large: stop reading, ship what was read (below), and settle as delivered.
@@ -245,190 +243,4 @@ async function* counted<T extends Uint8Array>(source: AsyncIterable<T>, add: (by
   }
 }
 
-/**
- * Where a read failed: in the byte stream (S3 body, gunzip) or in the decoder itself. Only the
- * failure's origin tells a transient one from poison (the decoder sees the stream's errors too).
- */
-interface ReadTrace {
-  /** Decompressed bytes handed to the decoder. */
-  bytes: number;
-  sourceError?: unknown;
-  decoderError?: unknown;
-}
 
-/** Passes the decompressed stream through, noting its bytes and the error it fails with. */
-async function* traced(source: AsyncIterable<Buffer>, trace: ReadTrace): AsyncGenerator<Buffer> {
-  try {
-    for await (const chunk of source) {
-      trace.bytes += chunk.byteLength;
-      yield chunk;
-    }
-  } catch (err) {
-    trace.sourceError ??= err;
-    throw err;
-  }
-}
-
-/** Passes the decoder's records through, noting an error the decoder raised itself. */
-async function* decoderTraced<T>(records: AsyncIterable<T>, trace: ReadTrace): AsyncGenerator<T> {
-  try {
-    yield* records;
-  } catch (err) {
-    if (trace.sourceError === undefined) trace.decoderError ??= err;
-    throw err;
-  }
-}
-
-/**
- * Classifies a read failure. Poison (the same bytes fail the same way on every receive):
- * - a CorruptGzipError marked deterministic: zlib rejected bytes it received, or the object ended
- *   mid-stream after its whole body was read (truncated);
- * - an error the decoder raised itself (by contract it throws only on structurally broken data,
- *   e.g. `malformed JSON at byte N`; decoders that flag records, like ndjson, never throw).
- * Anything else from the byte stream (network, throttling, 5xx, access denied) is transient;
- * output failures never reach here. Undefined means transient: retried with backoff.
- */
-function poisonOf(trace: ReadTrace): Omit<Poison, "events"> | undefined {
-  if (trace.sourceError !== undefined) {
-    const e = trace.sourceError;
-    return e instanceof CorruptGzipError && e.deterministic ? { reason: e.message, offset: trace.bytes } : undefined;
-  }
-  if (trace.decoderError === undefined) return undefined;
-  const what = describeCause(trace.decoderError);
-  const at = /\bat byte (\d+)/.exec(what);
-  return { reason: `the decoder rejected the data: ${what}`, offset: at ? Number(at[1]) : trace.bytes };
-}
-
-/**
- * Past this many bytes read since the start of the object's latest record (a record being
- * assembled: a long line, a large JSON value, a multiline group, or bytes skipped), reading on
- * takes the large-record permit.
- */
-export const LARGE_RECORD_BYTES = 256 * 1024;
-
-/**
- * One object at a time, process-wide, may assemble a record larger than LARGE_RECORD_BYTES (up to
- * maxEventBytes): the others wait before reading on, holding at most that much of a record. So
- * memory holds one large record (with its copies while it is decoded and serialized) however many
- * messages are in flight, not one per message:
- *
- *   memory ≈ fixed + maxMessagesInFlight × (maxBatchesInFlight × batchMaxBytes + batchMaxBytes
- *            + LARGE_RECORD_BYTES + zlib's window and a chunk) + ~3 × maxEventBytes (the holder)
- *
- * The holder never waits for anything but S3 and the output, so waiting for it cannot deadlock.
- * FIFO; a waiter that aborts (shutdown) leaves the queue.
- */
-export class LargeRecordPermit extends Permits {
-  constructor() {
-    super(1);
-  }
-}
-
-const LARGE_RECORDS = new LargeRecordPermit();
-
-/** A full garbage collection runs once this many bytes were read under the permit since the last. */
-const GC_AFTER_LARGE_BYTES = 8 * 1024 * 1024;
-let largeSinceGc = 0;
-let gcScheduled = false;
-
-/**
- * A large record leaves its garbage off V8's heap: the decompressed chunks it was read from, its
- * text (Node makes strings of a megabyte and more external) and the output's buffer of it. V8 lets
- * such garbage grow by 100 MB and more before it collects it, as it sees little allocation on its
- * own heap. So the permit's holder asks for a full collection every GC_AFTER_LARGE_BYTES it reads
- * (~10 ms with s3beat's small heap, against the ~100 ms a 10 MiB record takes to read and ship),
- * which keeps that garbage to about one record. Small records never hold the permit: their
- * garbage is V8's young generation, which it collects promptly on its own.
- */
-function largeBytesRead(bytes: number): void {
-  largeSinceGc += bytes;
-  if (largeSinceGc < GC_AFTER_LARGE_BYTES || gcScheduled) return;
-  gcScheduled = true;
-  // Off the reading code's stack, so that what it has just let go of can be collected.
-  setImmediate(() => {
-    gcScheduled = false;
-    largeSinceGc = 0;
-    fullGc();
-  });
-}
-
-/** A full collection also runs once this many decompressed bytes were read, all objects together. */
-const GC_AFTER_DECODED_BYTES = 8 * 1024 * 1024;
-let decodedSinceGc = 0;
-
-/**
- * Small events are garbage V8 promotes to its old generation faster than it chooses to collect it:
- * with ten objects of short lines at once, RSS grew past 300 MB while live data stayed under 100 MB
- * (npm run bench, workload A). A full collection every GC_AFTER_DECODED_BYTES (a few per second at
- * full speed, each ~10–30 ms with s3beat's small live heap) keeps RSS near the live data, without a
- * heap cap that would crash on a legitimately large event.
- */
-function decodedBytesRead(bytes: number): void {
-  decodedSinceGc += bytes;
-  if (decodedSinceGc < GC_AFTER_DECODED_BYTES || gcScheduled) return;
-  gcScheduled = true;
-  setImmediate(() => {
-    gcScheduled = false;
-    decodedSinceGc = 0;
-    largeSinceGc = 0;
-    fullGc();
-  });
-}
-
-let gcFunction: (() => void) | undefined;
-
-function fullGc(): void {
-  if (gcFunction === undefined) {
-    const exposed = (globalThis as { gc?: () => void }).gc;
-    if (exposed) gcFunction = exposed;
-    else {
-      // Node has no API for a collection; this is how test runners (Jest) get one without --expose-gc.
-      v8.setFlagsFromString("--expose-gc");
-      gcFunction = vm.runInNewContext("gc") as () => void;
-      v8.setFlagsFromString("--no-expose-gc");
-    }
-  }
-  gcFunction();
-}
-
-/** One object's reading, measured against LARGE_RECORD_BYTES. */
-class ReadGate {
-  /** Decompressed bytes handed to the decoder. */
-  read = 0;
-  /** Offset of the latest record the decoder produced: bytes past it are a record in the making. */
-  lastOffset = 0;
-  readonly #permit: LargeRecordPermit;
-  #holding = false;
-  /** `read` when last admitted. */
-  #admitted = 0;
-
-  constructor(permit: LargeRecordPermit) {
-    this.#permit = permit;
-  }
-
-  /** Before reading on: takes the permit while a large record is assembled, gives it back after. */
-  async admit(signal: AbortSignal): Promise<void> {
-    if (this.#holding) largeBytesRead(this.read - this.#admitted);
-    this.#admitted = this.read;
-    if (this.read - this.lastOffset <= LARGE_RECORD_BYTES) this.release();
-    else if (!this.#holding) {
-      await this.#permit.acquire(signal);
-      this.#holding = true;
-    }
-  }
-
-  release(): void {
-    if (!this.#holding) return;
-    this.#holding = false;
-    this.#permit.release();
-  }
-}
-
-/** Passes the decompressed stream through, admitted by `gate` before each read. */
-async function* gated(source: AsyncIterable<Buffer>, gate: ReadGate, signal: AbortSignal): AsyncGenerator<Buffer> {
-  for await (const chunk of source) {
-    gate.read += chunk.byteLength;
-    yield chunk;
-    await gate.admit(signal);
-  }
-}

@@ -3,7 +3,8 @@ import { buildEvent, eventEncoder, eventId, shippedSizer } from "../../src/event
 import type { DecodedRecord } from "../../src/events/record.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { documentsOf, type OutputEvent } from "../../src/outputs/output.ts";
-import { LargeRecordPermit, processObject } from "../../src/pipeline/objectProcessor.ts";
+import { processObject } from "../../src/pipeline/objectProcessor.ts";
+import { LargeRecordPermit } from "../../src/pipeline/readGate.ts";
 import { linesDecoder } from "../../src/objects/decoders/lines.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
 
