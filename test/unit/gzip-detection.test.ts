@@ -5,7 +5,8 @@ import { silentLogger } from "../../src/logging/logger.ts";
 import { linesDecoder } from "../../src/objects/decoders/lines.ts";
 import { decompressIfGzip, isGzip } from "../../src/objects/gzip.ts";
 import { documentsOf, type OutputEvent } from "../../src/outputs/output.ts";
-import { LargeRecordPermit, processObject } from "../../src/pipeline/objectProcessor.ts";
+import { processObject } from "../../src/pipeline/objectProcessor.ts";
+import { LargeRecordPermit } from "../../src/pipeline/readGate.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
 
 const TEXT = "first line\nsecond line\n";

@@ -4,14 +4,15 @@ import { silentLogger } from "../../src/logging/logger.ts";
 import { linesDecoder } from "../../src/objects/decoders/lines.ts";
 import { documentsOf, type OutputEvent } from "../../src/outputs/output.ts";
 import { ObjectError } from "../../src/pipeline/errors.ts";
-import { LargeRecordPermit, processObject, type ObjectProcessorDeps } from "../../src/pipeline/objectProcessor.ts";
+import { processObject, type ObjectProcessorDeps } from "../../src/pipeline/objectProcessor.ts";
+import { LargeRecordPermit } from "../../src/pipeline/readGate.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
 
 const sdkError = (name: string, status: number) => Object.assign(new Error(`${name} from AWS`), { name, $metadata: { httpStatusCode: status } });
 const lines = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => `line ${i}\n`).join(""));
 const body = (data: Buffer) => (async function* () { yield data; })();
 
-function setup(overrides: Partial<ObjectProcessorDeps> = {}) {
+function setup(overrides: Partial<ObjectProcessorDeps> = {}, lineCount = 5) {
   const gets: string[] = [];
   const batches: OutputEvent[][] = [];
   const metrics = new Metrics({ version: "test", defaultMetrics: false });
@@ -19,7 +20,7 @@ function setup(overrides: Partial<ObjectProcessorDeps> = {}) {
     objects: {
       getObject: async (ref) => {
         gets.push(ref.key);
-        return body(lines(5));
+        return body(lines(lineCount));
       },
     },
     decoderFor: () => linesDecoder({ maxEventBytes: 1024 }),
@@ -36,12 +37,13 @@ function setup(overrides: Partial<ObjectProcessorDeps> = {}) {
 }
 
 describe("processObject: outcomes", () => {
-  it("delivers every line, in batches of batchMaxEvents", async () => {
-    const t = setup({ batchMaxEvents: 2 });
+  it("delivers every line, in batches of 1024 events", async () => {
+    const t = setup({}, 2049);
     expect(await t.run()).toBe("delivered");
-    expect(t.batches.map((b) => documentsOf(b).length)).toEqual([2, 2, 1]);
-    expect(t.batches.flatMap((b) => documentsOf(b)).map((d) => (JSON.parse(d) as { message: string }).message)).toEqual(["line 0", "line 1", "line 2", "line 3", "line 4"]);
-    expect(t.stats()).toMatchObject({ objectsRead: 1, eventsPublished: 5, eventsAcked: 5 });
+    expect(t.batches.map((b) => documentsOf(b).length)).toEqual([1024, 1024, 1]);
+    const messages = t.batches.flatMap((b) => documentsOf(b)).map((d) => (JSON.parse(d) as { message: string }).message);
+    expect(messages).toEqual(Array.from({ length: 2049 }, (_, i) => `line ${i}`));
+    expect(t.stats()).toMatchObject({ objectsRead: 1, eventsPublished: 2049, eventsAcked: 2049 });
   });
 
   it.each([
@@ -79,19 +81,15 @@ describe("processObject: outcomes", () => {
     expect((err as ObjectError).poison).toBeUndefined();
   });
 
-  it("keeps at most maxBatchesInFlight batches unacknowledged, and rejects on abort while waiting", async () => {
+  it("keeps at most 4 batches unacknowledged, and rejects on abort while waiting", async () => {
     const acks: (() => void)[] = [];
-    const t = setup({
-      batchMaxEvents: 1,
-      maxBatchesInFlight: 2,
-      output: { name: "slow", publish: () => new Promise<void>((r) => acks.push(r)), close: async () => undefined },
-    });
+    const t = setup({ output: { name: "slow", publish: () => new Promise<void>((r) => acks.push(r)), close: async () => undefined } }, 1024 * 6);
     const done = t.run();
     await new Promise((r) => setImmediate(r));
-    expect(acks).toHaveLength(2); // reading stopped: no third batch before an acknowledgement
+    expect(acks).toHaveLength(4); // reading stopped: no fifth batch before an acknowledgement
     acks[0]!();
     await new Promise((r) => setImmediate(r));
-    expect(acks).toHaveLength(3);
+    expect(acks).toHaveLength(5);
     t.abort();
     await expect(done).rejects.toThrow("shutdown");
   });
