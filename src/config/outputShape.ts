@@ -52,7 +52,11 @@ export const fileShape = {
 export const VERIFICATION_MODES = ["full", "strict", "certificate", "none"] as const;
 
 export const logstashSslShape = {
-  enabled: doc(flag().default(true), { doc: "`false`: plain TCP.", defaultText: "`true` once `ssl` exists" }),
+  enabled: doc(flag().default(true), {
+    doc: "Any `ssl` section turns TLS on; `false`: plain TCP.",
+    brief: "TLS once the section exists; false (or no ssl section): plain TCP",
+    defaultText: "`true` once `ssl` exists",
+  }),
   certificate_authorities: doc(stringList("expected a list of PEM file paths").default([]), {
     doc: "PEM files (or PEM text) of the CAs that sign the collector's certificate.",
     brief: "PEM files; default: the system's CAs",
