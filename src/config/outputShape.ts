@@ -44,7 +44,7 @@ export const fileShape = {
       doc: 'Octal mode of the files created (`"0600"`, `0600`, `600`), at most `0777`.',
       brief: "octal mode of the files created",
       defaultText: "`0600`",
-      example: '"0600"',
+      yaml: '"0600"',
     },
   ),
 };
