@@ -21,6 +21,8 @@ export interface OptionMeta {
   brief?: string;
   /** The README's default column, where the default value alone does not say it (`system CAs`). */
   defaultText?: string;
+  /** The default as YAML text, where formatting the default value does not give it (a file mode). */
+  yaml?: string;
   /** The value the example file writes instead of the default (YAML text). */
   example?: string;
   /** Required once its section is there, though the schema leaves that to a cross-field rule. */

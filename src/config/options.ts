@@ -92,6 +92,7 @@ export function rangeText(o: OptionInfo, sep = ".."): string | undefined {
 
 /** The default as YAML text (`1h`, `false`, `[]`, `""` when there is none). */
 export function yamlDefault(o: OptionInfo): string {
+  if (o.meta.yaml !== undefined) return o.meta.yaml;
   const v = o.default;
   if (typeof v === "number") return formatValue(o, v);
   return stringify(v ?? "", { collectionStyle: "flow" }).trimEnd();

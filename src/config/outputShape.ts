@@ -44,7 +44,7 @@ export const fileShape = {
       doc: 'Octal mode of the files created (`"0600"`, `0600`, `600`), at most `0777`.',
       brief: "octal mode of the files created",
       defaultText: "`0600`",
-      example: '"0600"',
+      yaml: '"0600"',
     },
   ),
 };
@@ -52,7 +52,11 @@ export const fileShape = {
 export const VERIFICATION_MODES = ["full", "strict", "certificate", "none"] as const;
 
 export const logstashSslShape = {
-  enabled: doc(flag().default(true), { doc: "`false`: plain TCP.", defaultText: "`true` once `ssl` exists" }),
+  enabled: doc(flag().default(true), {
+    doc: "Any `ssl` section turns TLS on; `false`: plain TCP.",
+    brief: "TLS once the section exists; false (or no ssl section): plain TCP",
+    defaultText: "`true` once `ssl` exists",
+  }),
   certificate_authorities: doc(stringList("expected a list of PEM file paths").default([]), {
     doc: "PEM files (or PEM text) of the CAs that sign the collector's certificate.",
     brief: "PEM files; default: the system's CAs",

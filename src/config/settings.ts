@@ -1,29 +1,31 @@
 /**
  * The resolved configuration the daemon runs with: defaults applied, units converted (the names
  * say which), regexes compiled. `load.ts` produces it from s3beat.yml; nothing else reads YAML.
+ * Each field names its YAML key; what the key means, its default and range are declared once, with
+ * its schema (beatShape.ts, outputShape.ts, schema.ts), and generated into the README.
  */
 
 export type DecoderKind = "lines" | "ndjson" | "json";
 
 export interface MultilineSettings {
-  /** YAML `multiline.pattern`: lines matching it (or not, with negate) continue a group. */
+  /** YAML `multiline.pattern`. */
   pattern: RegExp;
-  /** YAML `multiline.negate` (default false). */
+  /** YAML `multiline.negate`. */
   negate: boolean;
-  /** YAML `multiline.match` (default `after`): whether continuation lines attach to the line before or after. */
+  /** YAML `multiline.match`. */
   match: "after" | "before";
-  /** YAML `multiline.maxLines` (default 500): lines past this in one group are dropped and the event flagged truncated. */
+  /** YAML `multiline.maxLines`. */
   maxLines: number;
 }
 
 export interface DecoderSettings {
-  /** YAML `decoder` (default `lines`). */
+  /** YAML `decoder`. */
   decoder: DecoderKind;
-  /** YAML `expandEventListFromField` (json decoder only): one event per element of this top-level array field, e.g. `Records` for CloudTrail. */
+  /** YAML `expandEventListFromField`; undefined when empty. */
   expandEventListFromField?: string;
   /** YAML `multiline.*` (lines decoder only); undefined when `multiline.pattern` is empty. */
   multiline?: MultilineSettings;
-  /** YAML `maxEventBytes` (default `10MiB`): events whose message is longer than this as shipped (JSON-escaped bytes) are truncated and flagged. */
+  /** YAML `maxEventBytes`, in bytes as shipped (JSON-escaped). */
   maxEventBytes: number;
 }
 
@@ -34,44 +36,35 @@ export interface FileSelector extends DecoderSettings {
 }
 
 export interface S3BeatSettings extends DecoderSettings {
-  /**
-   * YAML `maxObjectBytes` (bytes; default `10GiB`, 1MiB–1024GiB): decompressed bytes read from one
-   * object at most. Past it reading stops, the events before are shipped, the object is counted
-   * `too_large` and logged once, and its message is deleted (delivered with truncation, not retried).
-   */
+  /** YAML `maxObjectBytes`, in decompressed bytes. */
   maxObjectBytes: number;
-  /**
-   * YAML `maxCompressionRatio` (a ratio; default 1000, 10–100000): a gzip object whose
-   * decompressed/compressed ratio exceeds this once 64 MiB were decompressed is stopped like one
-   * past `maxObjectBytes` (a decompression bomb). Deflate cannot exceed about 1032:1, so 1033 or
-   * more turns the check off.
-   */
+  /** YAML `maxCompressionRatio`, decompressed/compressed. */
   maxCompressionRatio: number;
-  /** YAML `fileSelectors` (default none): first match wins; keys matching none use the top-level decoder settings. */
+  /** YAML `fileSelectors`, unset fields filled from the top level. */
   fileSelectors: FileSelector[];
-  /** YAML `sqsQueues`: `name:region` entries or full queue URLs. At least one. */
+  /** YAML `sqsQueues` (parse with config/queueEntry.ts). */
   sqsQueues: string[];
-  /** YAML `awsFlag` (default false): true uses the AWS SDK default credential chain (running inside AWS). */
+  /** YAML `awsFlag`. */
   awsFlag: boolean;
-  /** YAML `accessKeyID`: base IAM user's access key (when awsFlag is false). Secret: never logged. */
+  /** YAML `accessKeyID`. Secret: never logged. */
   accessKeyId?: string;
   /** YAML `secretAccessKey`. Secret: never logged. */
   secretAccessKey?: string;
-  /** YAML `assumeRoleFlag` (default false): use temporary credentials of `roleArns` for every SQS and S3 call. */
+  /** YAML `assumeRoleFlag`. */
   assumeRoleFlag: boolean;
-  /** YAML `roleArn`: one ARN for every queue, or one per `sqsQueues` entry in order (validated). */
+  /** YAML `roleArn`. */
   roleArns: string[];
-  /** YAML `sessionDuration` (default `1h`, 15m–12h): DurationSeconds asked for in sts:AssumeRole. */
+  /** YAML `sessionDuration`, in seconds. */
   sessionDurationSeconds: number;
-  /** YAML `roleSessionName` (default `s3beat`): shows in CloudTrail. */
+  /** YAML `roleSessionName`. */
   roleSessionName: string;
-  /** YAML `externalId`: the sts:ExternalId the role's trust policy demands. */
+  /** YAML `externalId`; undefined when empty. */
   externalId?: string;
-  /** YAML `disableAuthRetry` (default false): true disables the forced refresh and single retry after an ExpiredToken answer. */
+  /** YAML `disableAuthRetry`. */
   disableAuthRetry: boolean;
-  /** YAML `heartbeatdisabled` (default false): LogRhythm heartbeats off. */
+  /** YAML `heartbeatdisabled`. */
   heartbeatDisabled: boolean;
-  /** YAML `heartbeatinterval` (default 60, seconds or a duration): time between heartbeat events. */
+  /** YAML `heartbeatinterval`, in seconds. */
   heartbeatIntervalSeconds: number;
   /**
    * The fully qualified beat name on every event and heartbeat (not the YAML value alone): the
@@ -79,92 +72,89 @@ export interface S3BeatSettings extends DecoderSettings {
    * when that is set, else `s3beat`.
    */
   beatIdentifier: string;
-  /** YAML `region` (default `us-east-1`): region used when a queue URL does not name one. */
+  /** YAML `region`. */
   region: string;
-  /** YAML `endpoints.sqs|s3|sts`: custom endpoints (VPC/FIPS, S3-compatible stores, emulators). */
+  /** YAML `endpoints.sqs|s3|sts`; absent when empty. */
   endpoints: { sqs?: string; s3?: string; sts?: string };
-  /** YAML `s3ForcePathStyle` (default false). */
+  /** YAML `s3ForcePathStyle`. */
   s3ForcePathStyle: boolean;
-  /** YAML `keyInclude`: only keys matching this regex are read. */
+  /** YAML `keyInclude`. */
   keyInclude?: RegExp;
-  /** YAML `keyExclude`: keys matching this regex are skipped (and their notification still deleted). */
+  /** YAML `keyExclude`; a skipped key's notification is still deleted. */
   keyExclude?: RegExp;
-  /** YAML `maxMessagesInFlight` (default 10): SQS messages processed at once by this process. */
+  /** YAML `maxMessagesInFlight`. */
   maxMessagesInFlight: number;
-  /**
-   * YAML `maxLargeObjectsInFlight` (default 2, 1–100): objects of 256 KiB or more as stored (or of
-   * unknown size) read at once. Decoding them is CPU-bound: more at once only adds memory and GC.
-   */
+  /** YAML `maxLargeObjectsInFlight`; objects of unknown size count as large. */
   maxLargeObjectsInFlight: number;
-  /** YAML `visibilityTimeout` (default `5m`): asked for on receive and re-extended every half of it while a message is in progress. */
+  /** YAML `visibilityTimeout`, in seconds. */
   visibilityTimeoutSeconds: number;
-  /** YAML `sqsWaitTime` (default `20s`, 0–20s): ReceiveMessage long-poll duration. */
+  /** YAML `sqsWaitTime`, in seconds. */
   waitTimeSeconds: number;
-  /** YAML `shutdownGracePeriod` (default `5s`): how long SIGTERM waits for in-flight messages before releasing them; the process exits within this + 5 s. */
+  /** YAML `shutdownGracePeriod`, in seconds. */
   shutdownGracePeriodSeconds: number;
-  /** YAML `retryBackoff.init` (default `30s`): a failed message becomes visible again after this, doubling per receive. */
+  /** YAML `retryBackoff.init`, in seconds. */
   retryBackoffInitSeconds: number;
-  /** YAML `retryBackoff.max` (default `15m`): cap of that backoff. */
+  /** YAML `retryBackoff.max`, in seconds. */
   retryBackoffMaxSeconds: number;
 }
 
 export interface ConsoleOutputSettings {
   kind: "console";
-  /** YAML `output.console.pretty` (default false): indented JSON instead of one line per event. */
+  /** YAML `output.console.pretty`. */
   pretty: boolean;
 }
 
 export interface FileOutputSettings {
   kind: "file";
-  /** YAML `output.file.path` (required): directory the files are written to (created if missing). */
+  /** YAML `output.file.path`. */
   path: string;
-  /** YAML `output.file.filename` (default `s3beat`): name of the active file; rotated files get `.1`, `.2`, … */
+  /** YAML `output.file.filename`. */
   filename: string;
-  /** YAML `output.file.rotate_every_kb` (default 10240): rotate before the file would grow past this. */
+  /** YAML `output.file.rotate_every_kb`, converted to bytes. */
   rotateEveryBytes: number;
-  /** YAML `output.file.number_of_files` (default 7, 2–1024): files kept, the active one included. */
+  /** YAML `output.file.number_of_files`. */
   numberOfFiles: number;
-  /** YAML `output.file.permissions` (default 0600): mode of files created. */
+  /** YAML `output.file.permissions`, a file mode. */
   permissions: number;
 }
 
 export interface LogstashHost {
   host: string;
-  /** Default 5044 when the entry has no port. */
+  /** DEFAULT_LOGSTASH_PORT when the entry has none. */
   port: number;
 }
 
 export interface LogstashTlsSettings {
-  /** YAML `output.logstash.ssl.certificate_authorities`: PEM files of the CAs that sign the collector's certificate (default: the system's). */
+  /** YAML `output.logstash.ssl.certificate_authorities`; empty: the system's CAs. */
   certificateAuthorities: string[];
-  /** YAML `output.logstash.ssl.certificate`: PEM file of the client certificate, for collectors that demand one. */
+  /** YAML `output.logstash.ssl.certificate`. */
   certificate?: string;
-  /** YAML `output.logstash.ssl.key`: PEM file of the client certificate's key. */
+  /** YAML `output.logstash.ssl.key`. */
   key?: string;
-  /** YAML `output.logstash.ssl.verification_mode` (default `full`): full/strict (chain and host name), certificate (chain only), none. */
+  /** YAML `output.logstash.ssl.verification_mode`. */
   verificationMode: "full" | "strict" | "certificate" | "none";
 }
 
 /** libbeat's output.logstash: the Beats (lumberjack v2) protocol to Logstash or the LogRhythm Open Collector. */
 export interface LogstashOutputSettings {
   kind: "logstash";
-  /** YAML `output.logstash.hosts` (required): `host:port` entries. */
+  /** YAML `output.logstash.hosts`, parsed. */
   hosts: LogstashHost[];
-  /** YAML `output.logstash.loadbalance` (default false): spread windows over every host instead of using one at a time. */
+  /** YAML `output.logstash.loadbalance`. */
   loadbalance: boolean;
-  /** YAML `output.logstash.compression_level` (default 3, 0–9): zlib level of compressed frames; 0 sends plain JSON frames. */
+  /** YAML `output.logstash.compression_level`. */
   compressionLevel: number;
-  /** YAML `output.logstash.bulk_max_size` (default 2048): the largest window, in events. */
+  /** YAML `output.logstash.bulk_max_size`, in events. */
   bulkMaxSize: number;
-  /** YAML `output.logstash.pipelining` (default 2, 0–16): windows sent before waiting for the oldest one's ACK, beyond the first; 0 sends one at a time. */
+  /** YAML `output.logstash.pipelining`, in windows. */
   pipelining: number;
-  /** YAML `output.logstash.timeout` (default `30s`): with no ACK or keep-alive for this long, the connection is dropped and the window re-sent. */
+  /** YAML `output.logstash.timeout`, in seconds. */
   timeoutSeconds: number;
-  /** YAML `output.logstash.backoff.init` (default `1s`): first wait before reconnecting after an error, doubling per failure. */
+  /** YAML `output.logstash.backoff.init`, in seconds. */
   backoffInitSeconds: number;
-  /** YAML `output.logstash.backoff.max` (default `60s`): cap of that wait. */
+  /** YAML `output.logstash.backoff.max`, in seconds. */
   backoffMaxSeconds: number;
-  /** YAML `output.logstash.ttl` (default `0`, off): reconnect after this long, so a load balancer in front of collectors can rebalance. */
+  /** YAML `output.logstash.ttl`, in seconds; 0: off. */
   ttlSeconds: number;
   /** YAML `output.logstash.ssl.*`; undefined when TLS is off (`ssl.enabled: false` or no ssl section). */
   ssl?: LogstashTlsSettings;
@@ -173,22 +163,22 @@ export interface LogstashOutputSettings {
 export type OutputSettings = ConsoleOutputSettings | FileOutputSettings | LogstashOutputSettings;
 
 export interface LoggingSettings {
-  /** YAML `logging.level` (default `info`): trace, debug, info, warn, error, fatal. */
+  /** YAML `logging.level` (`warning` read as `warn`). */
   level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
-  /** YAML `logging.format` (default `auto`): `json` (ECS field names), `pretty` for humans, `auto` = pretty when stderr is a terminal. Logs always go to stderr. */
+  /** YAML `logging.format`. */
   format: "auto" | "json" | "pretty";
-  /** YAML `logging.metrics.enabled` (default true; false or a period of 0 turns it off): the periodic summary line. */
+  /** YAML `logging.metrics.enabled`; false also when the period is 0. */
   metricsEnabled: boolean;
-  /** YAML `logging.metrics.period` (default `30s`): how often the summary is logged and the queues' backlog read. */
+  /** YAML `logging.metrics.period`, in seconds (30 when the file says 0). */
   metricsPeriodSeconds: number;
 }
 
 export interface HttpSettings {
-  /** YAML `http.enabled` (default false): the monitoring endpoint; off, the daemon opens no listening socket. */
+  /** YAML `http.enabled`. */
   enabled: boolean;
-  /** YAML `http.host` (default `127.0.0.1`): address the endpoint binds. */
+  /** YAML `http.host`. */
   host: string;
-  /** YAML `http.port` (default 5066; 0 picks a free port): the endpoint's TCP port. */
+  /** YAML `http.port`. */
   port: number;
 }
 

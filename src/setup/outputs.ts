@@ -7,7 +7,8 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseLogstashHost } from "../config/checks.ts";
+import { DEFAULT_LOGSTASH_PORT, parseLogstashHost } from "../config/checks.ts";
+import { option, yamlComment, yamlDefault } from "../config/options.ts";
 import { VERIFICATION_MODES, type Answers, type OutputKind, type VerificationMode } from "./answers.ts";
 import { parseYesNo, type Choice, type Condition, type QuestionSpec } from "./spec.ts";
 import { commented, quote } from "./yamlText.ts";
@@ -128,6 +129,12 @@ const VERIFICATION_COMMENTS: Record<VerificationMode, string> = {
   none: "no checks at all: for tests only",
 };
 
+/** `  key: <default>  # <comment>` of `output.<section>.<key>`, both from the schema. */
+function byDefault(section: OutputKind, key: string): string {
+  const o = option(`output.${section}.${key}`);
+  return commented(`  ${key}: ${yamlDefault(o)}`, yamlComment(o));
+}
+
 /** A condition on an answer asked only for the Logstash output (it gets `output=logstash` in front). */
 const WITH_TLS = { key: "sslEnabled", is: true } as const;
 
@@ -138,7 +145,7 @@ const OUTPUTS_TABLE = {
     render: () => [
       "output.console:",
       commented("  enabled: true", "exactly one output is enabled"),
-      commented("  pretty: false", "true: indented JSON instead of one line per event"),
+      byDefault("console", "pretty"),
     ],
   },
   file: {
@@ -154,11 +161,8 @@ const OUTPUTS_TABLE = {
     render: (a) => [
       "output.file:",
       commented("  enabled: true", "exactly one output is enabled"),
-      commented(`  path: ${quote(a.outputPath)}`, "directory of the files (created if missing)"),
-      commented("  filename: s3beat", "active file name; rotated ones get .1, .2, ..."),
-      commented("  rotate_every_kb: 10240", "rotate before the file would grow past this many KiB"),
-      commented("  number_of_files: 7", "2..1024 files kept, the active one included"),
-      commented('  permissions: "0600"', "octal mode of the files created"),
+      commented(`  path: ${quote(a.outputPath)}`, yamlComment(option("output.file.path"))),
+      ...["filename", "rotate_every_kb", "number_of_files", "permissions"].map((key) => byDefault("file", key)),
     ],
   },
   logstash: {
@@ -167,7 +171,7 @@ const OUTPUTS_TABLE = {
       {
         key: "outputHosts",
         kind: "input",
-        message: "Collector host(s), comma-separated host:port (port 5044 when omitted):",
+        message: `Collector host(s), comma-separated host:port (port ${DEFAULT_LOGSTASH_PORT} when omitted):`,
         parse: checkHosts,
       },
       {
@@ -194,7 +198,7 @@ const OUTPUTS_TABLE = {
           { value: "strict", name: "strict: like full, and the certificate must have a subjectAltName" },
           { value: "none", name: "none: no checks (tests only)" },
         ],
-        default: "full",
+        default: yamlDefault(option("output.logstash.ssl.verification_mode")),
         when: WITH_TLS,
         parse: parseVerificationMode,
       },
@@ -203,9 +207,7 @@ const OUTPUTS_TABLE = {
       "output.logstash:",
       commented("  enabled: true", "exactly one output is enabled"),
       commented(`  hosts: [${a.outputHosts.map((h) => quote(h)).join(", ")}]`, "the collectors' Beats inputs"),
-      commented("  loadbalance: false", "true: spread events over every host at once"),
-      commented("  compression_level: 3", "0..9 zlib level; 0 sends plain JSON frames"),
-      commented("  timeout: 30s", "no ACK or keep-alive for this long: reconnect and re-send"),
+      ...["loadbalance", "compression_level", "timeout"].map((key) => byDefault("logstash", key)),
       ...sslLines(a),
     ],
   },

@@ -3,7 +3,8 @@
  * default, parser/validator and condition. Parsers throw an Error whose message is the reason shown
  * when an answer is re-asked (or listed by a non-interactive run); reasons never quote a secret.
  */
-import { checkRoleArn } from "../config/checks.ts";
+import { s3beatShape } from "../config/beatShape.ts";
+import { checkRoleArn, ENCRYPTED_SECRET_RE } from "../config/checks.ts";
 import { checkQueue } from "../config/queueEntry.ts";
 import { option, rangeText, yamlDefault } from "../config/options.ts";
 import { formatDuration, parseDurationSeconds } from "../config/units.ts";
@@ -47,7 +48,7 @@ function parseAccessKeyId(text: string): string {
 function parseSecret(text: string): string {
   const key = text.trim();
   if (/\s/.test(key)) throw new Error("a secret access key has no spaces (check what was pasted)");
-  if (/^\d+\|\|/.test(key)) {
+  if (ENCRYPTED_SECRET_RE.test(key)) {
     throw new Error("this looks encrypted by LogRhythm tooling, which s3beat cannot decrypt: enter the plain key, or leave it empty and set S3BEAT_SECRET_ACCESS_KEY");
   }
   return key;
@@ -63,17 +64,23 @@ function parseRoles(text: string, answers: Partial<Answers>): string[] {
   return roles;
 }
 
+/** The schema's reason when `value` is not a valid `s3beat.<key>`, so setup and validate agree. */
+function invalidSetting(key: "roleSessionName" | "externalId", value: string): string | undefined {
+  const r = s3beatShape[key].safeParse(value);
+  return r.success ? undefined : (r.error.issues[0]?.message ?? "is not valid");
+}
+
 function parseExternalId(text: string): string {
   const id = text.trim();
-  if (id !== "" && !/^[\w+=,.@:\/-]{2,1224}$/.test(id)) {
-    throw new Error("must be 2–1224 characters of letters, digits and _+=,.@:/- (empty: none)");
-  }
+  const reason = invalidSetting("externalId", id);
+  if (reason !== undefined) throw new Error(`${reason} (empty: none)`);
   return id;
 }
 
 function parseSessionName(text: string): string {
   const name = text.trim();
-  if (!/^[\w+=,.@-]{2,64}$/.test(name)) throw new Error("must be 2–64 characters of letters, digits and _+=,.@-");
+  const reason = invalidSetting("roleSessionName", name);
+  if (reason !== undefined) throw new Error(reason);
   return name;
 }
 
