@@ -3,6 +3,7 @@
  * keys can be merged with their nested form and every problem, schema ones included, carries the
  * line and column of the key it is about. All problems are collected and thrown together.
  */
+import { yamlErrorMessage } from "./yamlErrors.ts";
 import { readFile, stat } from "node:fs/promises";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { YAMLMap } from "yaml";
@@ -83,7 +84,7 @@ export function loadConfigText(text: string, sourceName: string, env: NodeJS.Pro
     list.map((e) => ({
       path: "",
       ...at(e.pos[0]),
-      message: YAML_MESSAGES[e.code] ?? e.message,
+      message: yamlErrorMessage(e),
     }));
   if (doc.errors.length > 0) throw new ConfigError(yamlProblems(doc.errors), sourceName);
 
@@ -139,11 +140,6 @@ function exposedSecrets(top: YAMLMap, mode: number | undefined, sourceName: stri
   return message === undefined ? [] : [{ path: secrets[0]!.path, ...at(secrets[0]!.offset), message }];
 }
 
-const YAML_MESSAGES: Partial<Record<string, string>> = {
-  // yaml's own message quotes the offending characters, which may be part of a secret.
-  BAD_DQ_ESCAPE: "invalid escape sequence in a double-quoted string (use single quotes for regexes and backslashes)",
-  MULTIPLE_DOCS: "the file holds more than one YAML document (a second ---); s3beat reads exactly one",
-};
 
 const EMPTY_MESSAGE =
   "the file is empty: it needs at least an s3beat: section with sqsQueues and an output (see config/s3beat.example.yml)";

@@ -3,6 +3,7 @@
  * CST comments (for the column of inline comments, which the Document does not place). A file that
  * is not valid YAML, or whose top level is not a block mapping, is refused with a line and column.
  */
+import { yamlErrorMessage } from "../config/yamlErrors.ts";
 import { isMap, isScalar, isSeq, LineCounter, Parser, parseDocument } from "yaml";
 import type { Document, YAMLMap } from "yaml";
 import type { MigrationProblem } from "./types.ts";
@@ -19,11 +20,6 @@ export interface ParsedSource {
 /** The parsed file, or the problems (with line and column) that make it impossible to migrate. */
 export type ParseOutcome = { ok: true; source: ParsedSource } | { ok: false; problems: MigrationProblem[] };
 
-// yaml's own messages may quote the offending characters, which can be part of a secret.
-const YAML_MESSAGES: Partial<Record<string, string>> = {
-  BAD_DQ_ESCAPE: "invalid escape sequence in a double-quoted string (use single quotes for regexes and backslashes)",
-  MULTIPLE_DOCS: "the file holds more than one YAML document (a second ---); s3beat reads exactly one",
-};
 
 /** Parses `text`, or says why it cannot be migrated (every problem placed by line and column). */
 export function parseSource(text: string): ParseOutcome {
@@ -37,7 +33,7 @@ export function parseSource(text: string): ParseOutcome {
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      problems: doc.errors.map((e) => ({ path: "", ...position(e.pos[0]), message: YAML_MESSAGES[e.code] ?? e.message })),
+      problems: doc.errors.map((e) => ({ path: "", ...position(e.pos[0]), message: yamlErrorMessage(e) })),
     };
   }
   const top = doc.contents;
