@@ -113,5 +113,7 @@ while (!stopping) {
   if (Messages.length === 0) continue;
   await Promise.all(Messages.flatMap(objectsOf).map((o) => processObject(o.bucket, o.key)));
   await file.datasync();
-  await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: args.queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  await sqs.send(
+    new DeleteMessageBatchCommand({ QueueUrl: args.queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+  );
 }

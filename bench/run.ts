@@ -48,7 +48,10 @@ const ONLY = (argv.find((a) => a.startsWith("--only="))?.slice(7) ?? process.env
 const SCALE = Number(process.env.S3BEAT_BENCH_SCALE ?? 1);
 const PAIRS = Math.max(1, Math.round(Number(process.env.S3BEAT_BENCH_PAIRS ?? 2)));
 /** Experiments only: extra keys for the s3beat section, `;`-separated, e.g. "maxMessagesInFlight: 2; decoder: ndjson". */
-const EXTRA = (process.env.S3BEAT_BENCH_S3BEAT ?? "").split(";").map((s) => s.trim()).filter(Boolean);
+const EXTRA = (process.env.S3BEAT_BENCH_S3BEAT ?? "")
+  .split(";")
+  .map((s) => s.trim())
+  .filter(Boolean);
 if (!(SCALE > 0 && SCALE <= 1)) throw new Error(`S3BEAT_BENCH_SCALE must be in (0, 1], got ${process.env.S3BEAT_BENCH_SCALE}`);
 
 interface Workload {
@@ -216,10 +219,13 @@ async function postNotifications(ctx: Context, p: Prepared, q: RunQueue): Promis
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
-  const attrs = await ctx.sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+  const attrs = await ctx.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+  );
   const visible = Number(attrs.Attributes?.ApproximateNumberOfMessages);
   const hidden = Number(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible);
-  if (visible !== p.bodies.length || hidden !== 0) throw new Error(`queue ${q.name}: ${visible} visible and ${hidden} in flight, expected ${p.bodies.length} and 0`);
+  if (visible !== p.bodies.length || hidden !== 0)
+    throw new Error(`queue ${q.name}: ${visible} visible and ${hidden} in flight, expected ${p.bodies.length} and 0`);
 }
 
 function daemonConfig(ctx: Context, w: Workload, q: RunQueue, outDir: string): string {
@@ -430,7 +436,10 @@ function daemonCode(): string {
   if (process.env.S3BEAT_FROM_SOURCE === "1") return "src/ (S3BEAT_FROM_SOURCE=1)";
   if (!existsSync(stamp)) return "src/ via type stripping (no build: run npm run build)";
   const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+    readdirSync(dir, { withFileTypes: true }).reduce(
+      (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs),
+      0,
+    );
   const built = statSync(stamp).mtimeMs;
   const fresh = ["src", "migrations"].every((d) => !existsSync(join(ROOT, d)) || built >= newest(join(ROOT, d)));
   return fresh ? "dist/ (compiled)" : "src/ via type stripping (dist/ is older than the sources: run npm run build)";
@@ -465,17 +474,27 @@ async function main(): Promise<number> {
   };
   const code = daemonCode();
   log(`s3beat bench — ${new Date().toISOString()}`);
-  log(`machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(" ")}`);
+  log(
+    `machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(" ")}`,
+  );
   if (machine.loadAverageAtStart[0]! > 0.5 * machine.cores) log("  warning: the machine is busy; timings will be noisy");
   log("defaults:");
-  log(`  scale ${SCALE} (S3BEAT_BENCH_SCALE), ${PAIRS} pairs per workload (S3BEAT_BENCH_PAIRS), workloads ${ONLY.join(",")}, peak RSS limit ${RSS_LIMIT / MiB} MiB${CHECK ? " (--check: enforced)" : ""}`);
+  log(
+    `  scale ${SCALE} (S3BEAT_BENCH_SCALE), ${PAIRS} pairs per workload (S3BEAT_BENCH_PAIRS), workloads ${ONLY.join(",")}, peak RSS limit ${RSS_LIMIT / MiB} MiB${CHECK ? " (--check: enforced)" : ""}`,
+  );
   log(`  s3beat: ${BIN} run -c <generated config>, code from ${code}; it re-executes itself with --max-semi-space-size=8`);
   if (EXTRA.length > 0) log(`    S3BEAT_BENCH_S3BEAT adds: ${EXTRA.join("; ")} (not the defaults: an experiment)`);
   log("    s3beat's defaults otherwise: maxMessagesInFlight 10, sqsWaitTime 20s, visibilityTimeout 5m, maxEventBytes 10MiB");
   log("    logging.level warn, logging.metrics.enabled false, http.enabled false, heartbeatdisabled true");
-  log("    output.file: rotate_every_kb 10485760 (a single file, so that every event can be counted); output.logstash: compression_level 3, bulk_max_size 2048");
-  log("  ceiling: receive 10 (20 s long poll), then GetObject, gunzip, split lines, append to a file for the 10 at once, fdatasync, DeleteMessageBatch (B: JSON.parse the file, JSON.stringify each record)");
-  log("  timed from the first message taken to the queue being empty (by the emulator); MB = 10^6 decoded bytes, GB = 10^9; CPU = utime+stime of the consumer over that time");
+  log(
+    "    output.file: rotate_every_kb 10485760 (a single file, so that every event can be counted); output.logstash: compression_level 3, bulk_max_size 2048",
+  );
+  log(
+    "  ceiling: receive 10 (20 s long poll), then GetObject, gunzip, split lines, append to a file for the 10 at once, fdatasync, DeleteMessageBatch (B: JSON.parse the file, JSON.stringify each record)",
+  );
+  log(
+    "  timed from the first message taken to the queue being empty (by the emulator); MB = 10^6 decoded bytes, GB = 10^9; CPU = utime+stime of the consumer over that time",
+  );
 
   const progress = (m: string) => log(m);
   const emulator = new Helper("emulator.ts");
@@ -524,7 +543,9 @@ async function main(): Promise<number> {
   log(table(results));
   const fromSource = results.filter((r) => r.s3beat.runs.some((x) => x.daemonCode?.startsWith("src/"))).map((r) => r.id);
   if (fromSource.length > 0) {
-    log(`warning: s3beat ran from src/ (type stripping: slower start, ~20-30 MiB more RSS) in ${fromSource.join(", ")}: dist/ was older than a source file; run npm run build and do not edit src/ during the bench`);
+    log(
+      `warning: s3beat ran from src/ (type stripping: slower start, ~20-30 MiB more RSS) in ${fromSource.join(", ")}: dist/ was older than a source file; run npm run build and do not edit src/ during the bench`,
+    );
   }
   const failed = results.filter((r) => r.rss === "FAIL");
   log(failed.length === 0 ? `peak RSS < ${RSS_LIMIT / MiB} MiB: PASS` : `peak RSS ≥ ${RSS_LIMIT / MiB} MiB in ${failed.map((r) => r.id).join(", ")}: FAIL`);
@@ -538,7 +559,12 @@ async function main(): Promise<number> {
     daemonCode: code,
     rssLimitMiB: RSS_LIMIT / MiB,
     elapsedSeconds: Number(elapsed.toFixed(1)),
-    units: { mb: "10^6 decoded bytes", gb: "10^9 decoded bytes", rss: "MiB (VmHWM)", cpu: "utime+stime seconds from the first message taken to the queue being empty" },
+    units: {
+      mb: "10^6 decoded bytes",
+      gb: "10^9 decoded bytes",
+      rss: "MiB (VmHWM)",
+      cpu: "utime+stime seconds from the first message taken to the queue being empty",
+    },
     workloads: results,
   };
   await writeFile(RESULTS, JSON.stringify(report, null, 2) + "\n");

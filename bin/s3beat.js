@@ -22,7 +22,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
   for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(sig, () => child.kill(sig));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
   child.on("error", (err) => {
-    process.stderr.write(`s3beat needs Node.js 22.18 or newer; this is ${process.version}, and running it under Node 24 failed (${err.message}). Run: sh ${wrapper} node ${toPath(import.meta.url)} ${process.argv.slice(2).join(" ")}\n`);
+    process.stderr.write(
+      `s3beat needs Node.js 22.18 or newer; this is ${process.version}, and running it under Node 24 failed (${err.message}). Run: sh ${wrapper} node ${toPath(import.meta.url)} ${process.argv.slice(2).join(" ")}\n`,
+    );
     process.exit(2);
   });
   await new Promise(() => {}); // the child's exit ends this process

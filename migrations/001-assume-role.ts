@@ -64,7 +64,11 @@ export function migrate({ doc, text }: MigrationInput): MigrationResult {
     }
   }
   // "# assumeRoleArn: one per queue" above a key that is now roleArn would name a key the file no longer has.
-  const comments = renameInComments(ctx, renamed.map((s) => s.pair), LEGACY);
+  const comments = renameInComments(
+    ctx,
+    renamed.map((s) => s.pair),
+    LEGACY,
+  );
   edits.push(...comments.edits);
   changes.push(...comments.changes);
 
@@ -84,7 +88,13 @@ export function migrate({ doc, text }: MigrationInput): MigrationResult {
   const commentColumn = preferredCommentColumn(ctx, siblings);
   const indent = keyIndent(ctx, anchor.pair);
   const prefix = anchor.form === "dotted" ? `${BEAT}.` : "";
-  edits.push(insertAfter(ctx, anchor.pair, missing.map((a) => settingLine(indent, prefix + a.key, a.value, a.comment, commentColumn))));
+  edits.push(
+    insertAfter(
+      ctx,
+      anchor.pair,
+      missing.map((a) => settingLine(indent, prefix + a.key, a.value, a.comment, commentColumn)),
+    ),
+  );
   const where = credential ? `after ${prefix}${credential.name} on line ${at(credential).line}` : `at the end of the ${BEAT} settings`;
   changes.push(`added ${missing.map((a) => `${prefix}${a.key}: ${a.value}`).join(", ")} (${where})`);
   return { edits, changes, problems };
@@ -95,4 +105,3 @@ function lastSetting(settings: BeatSetting[], section: YAMLMap | undefined): Bea
   const nested = settings.filter((s) => s.map === section);
   return (nested.length > 0 ? nested : settings).at(-1)!;
 }
-

@@ -1,3 +1,4 @@
+// Over 300 lines: the composition root (start, the poll loops per queue, graceful stop, the stop summary); each part is small and calls into its own module.
 import type { Logger } from "pino";
 import { AwsAccess } from "./aws/access.ts";
 import type { Settings } from "./config/settings.ts";
@@ -153,14 +154,25 @@ export class Daemon {
     if (this.#receiving.signal.aborted) return; // stopped while starting: poll nothing
 
     this.#log.info(
-      { version: VERSION, queues: opened.map((q) => q.sqs.url), waiting: failed.map((f) => f.name), output: this.#output.name, maxMessagesInFlight: s.maxMessagesInFlight },
+      {
+        version: VERSION,
+        queues: opened.map((q) => q.sqs.url),
+        waiting: failed.map((f) => f.name),
+        output: this.#output.name,
+        maxMessagesInFlight: s.maxMessagesInFlight,
+      },
       failed.length === 0 ? "s3beat started" : `s3beat started on ${opened.length} of ${s.sqsQueues.length} queues; retrying the others`,
     );
     for (const q of opened) this.#poll(q);
     for (const f of failed) this.#pollers.push(this.#retryQueue(f));
     this.#startMetrics();
     if (!s.heartbeatDisabled) {
-      this.#heartbeats = new HeartbeatScheduler(this.#output, { version: VERSION, identifier: s.beatIdentifier, intervalSeconds: s.heartbeatIntervalSeconds, log: this.#log });
+      this.#heartbeats = new HeartbeatScheduler(this.#output, {
+        version: VERSION,
+        identifier: s.beatIdentifier,
+        intervalSeconds: s.heartbeatIntervalSeconds,
+        log: this.#log,
+      });
       this.#heartbeats.start();
     }
   }
@@ -216,7 +228,10 @@ export class Daemon {
         return;
       }
       delayMs = Math.min(delayMs * 2, 60_000);
-      this.#log.error({ queue: a.name, attempt, retryInMs: delayMs, ...errorFields(a.error) }, `${a.message} (attempt ${attempt}; next in ${Math.round(delayMs / 1000)}s)`);
+      this.#log.error(
+        { queue: a.name, attempt, retryInMs: delayMs, ...errorFields(a.error) },
+        `${a.message} (attempt ${attempt}; next in ${Math.round(delayMs / 1000)}s)`,
+      );
     }
   }
 
@@ -245,7 +260,10 @@ export class Daemon {
           observer: {
             received: (messages, seconds) => {
               const now = Date.now();
-              const oldest = messages.reduce<number | undefined>((m, x) => (x.sentAtMs === undefined ? m : Math.max(m ?? 0, (now - x.sentAtMs) / 1000)), undefined);
+              const oldest = messages.reduce<number | undefined>(
+                (m, x) => (x.sentAtMs === undefined ? m : Math.max(m ?? 0, (now - x.sentAtMs) / 1000)),
+                undefined,
+              );
               if (messages.length > 0) q.ctx.metrics.received(messages.length, oldest);
               q.ctx.metrics.receiveDuration(seconds);
               this.health.set(`queue ${q.ctx.name}`, true);
@@ -373,7 +391,14 @@ export class Daemon {
         this.metrics.periodEnded(this.#queueNames);
         if (!logging.metricsEnabled) return;
         const now = { ...this.stats };
-        const line = summarize({ now, prev, periodSeconds: periodMs / 1000, inFlight: this.inFlight, backlogs: this.#lastBacklog, memory: process.memoryUsage() });
+        const line = summarize({
+          now,
+          prev,
+          periodSeconds: periodMs / 1000,
+          inFlight: this.inFlight,
+          backlogs: this.#lastBacklog,
+          memory: process.memoryUsage(),
+        });
         prev = now;
         this.#log.info(line.fields, line.message);
       } finally {
@@ -394,7 +419,8 @@ export class Daemon {
           if (b.deadLetter) this.metrics.backlog(name, b.deadLetter, true);
           this.#lastBacklog.set(name, b);
         } catch (err) {
-          if (!this.#receiving.signal.aborted) this.#log.warn({ queue: name, ...errorFields(err) }, `cannot read the backlog of ${name}: ${describeCause(err)}`);
+          if (!this.#receiving.signal.aborted)
+            this.#log.warn({ queue: name, ...errorFields(err) }, `cannot read the backlog of ${name}: ${describeCause(err)}`);
         }
       }),
     );
@@ -426,7 +452,10 @@ export class Daemon {
       this.#http = undefined;
       throw new StartupError(describeCause(err), { cause: err });
     }
-    this.#log.info({ url: `http://${h.host}:${this.#httpAddress.port}` }, `http endpoint listening on ${h.host}:${this.#httpAddress.port} (/healthz, /readyz, /metrics)`);
+    this.#log.info(
+      { url: `http://${h.host}:${this.#httpAddress.port}` },
+      `http endpoint listening on ${h.host}:${this.#httpAddress.port} (/healthz, /readyz, /metrics)`,
+    );
   }
 
   /** Output connection states → metrics, and one readiness part: ready while some host can take events. */

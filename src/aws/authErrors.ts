@@ -73,8 +73,7 @@ export function isTokenError(err: unknown): boolean {
 }
 
 const CLOCK_HINT = "check that the system clock is in sync (NTP)";
-const KEYS_FIX =
-  "rotate or update the base keys (accessKeyID/secretAccessKey, e.g. S3BEAT_ACCESS_KEY_ID and S3BEAT_SECRET_ACCESS_KEY) and " + CLOCK_HINT;
+const KEYS_FIX = "rotate or update the base keys (accessKeyID/secretAccessKey, e.g. S3BEAT_ACCESS_KEY_ID and S3BEAT_SECRET_ACCESS_KEY) and " + CLOCK_HINT;
 /** The code given to an answer that was not AWS's (other than a 403). */
 export const UNPARSABLE = "UnparsableResponse";
 const NOT_AWS = "the answer was not AWS's XML/JSON: a proxy or a wrong endpoint?";

@@ -64,17 +64,19 @@ export function createRoleCredentialProvider(
   opts: RoleProviderOptions = {},
 ): RoleCredentialProvider {
   const { now = Date.now, observer } = opts;
-  const assume = opts.assume ?? fromTemporaryCredentials({
-    params: {
-      RoleArn: role.roleArn,
-      RoleSessionName: role.roleSessionName,
-      DurationSeconds: role.durationSeconds,
-      ...(role.externalId ? { ExternalId: role.externalId } : {}),
-    },
-    ...(baseCredentials ? { masterCredentials: baseCredentials } : {}),
-    // A stalled AssumeRole would hold up every caller of the role: the same timeouts as S3 and SQS.
-    clientConfig: { region: role.region, requestHandler: requestHandler(), ...(role.stsEndpoint ? { endpoint: role.stsEndpoint } : {}) },
-  });
+  const assume =
+    opts.assume ??
+    fromTemporaryCredentials({
+      params: {
+        RoleArn: role.roleArn,
+        RoleSessionName: role.roleSessionName,
+        DurationSeconds: role.durationSeconds,
+        ...(role.externalId ? { ExternalId: role.externalId } : {}),
+      },
+      ...(baseCredentials ? { masterCredentials: baseCredentials } : {}),
+      // A stalled AssumeRole would hold up every caller of the role: the same timeouts as S3 and SQS.
+      clientConfig: { region: role.region, requestHandler: requestHandler(), ...(role.stsEndpoint ? { endpoint: role.stsEndpoint } : {}) },
+    });
   // A sequence, not a clock: requests and fetches in the same millisecond must still be ordered.
   let sequence = 0;
   let invalidBefore = 0;

@@ -80,7 +80,11 @@ export async function verifyAccess(settings: S3BeatSettings, opts: CheckOptions,
       queues.push({ entry, ref, qa });
     }
     if (!settings.assumeRoleFlag) {
-      record({ status: "ok", step: "credentials", detail: settings.awsFlag || !settings.accessKeyId ? "AWS default credential chain (no assume-role)" : "base access keys (no assume-role)" });
+      record({
+        status: "ok",
+        step: "credentials",
+        detail: settings.awsFlag || !settings.accessKeyId ? "AWS default credential chain (no assume-role)" : "base access keys (no assume-role)",
+      });
     }
     const notAssumed = (roleArn: string) => `because the role could not be assumed (${roleArn}: see its FAILED sts:AssumeRole line)`;
 
@@ -93,7 +97,12 @@ export async function verifyAccess(settings: S3BeatSettings, opts: CheckOptions,
       }
       let url = ref.kind === "url" ? ref.url : undefined;
       if (ref.kind === "name") {
-        const ok = await step(record, `sqs:GetQueueUrl ${name}`, sqsFix(entry), async () => (url = await resolveQueueUrl(qa.sqs, ref.name, ref.region, qa.caller)));
+        const ok = await step(
+          record,
+          `sqs:GetQueueUrl ${name}`,
+          sqsFix(entry),
+          async () => (url = await resolveQueueUrl(qa.sqs, ref.name, ref.region, qa.caller)),
+        );
         if (!ok) {
           record({ status: "skipped", step: `sqs:GetQueueAttributes ${name}`, reason: "because sqs:GetQueueUrl failed: there is no queue URL to ask" });
           continue;
@@ -162,12 +171,18 @@ async function checkBucket(qa: QueueAccess, bucket: string, region: string, as: 
   if (sample) {
     const key = sample;
     await run(`s3:GetObject s3://${bucket}/${key}`, async () => {
-      const out = await call({ operation: "GetObject", resourceArn: `${bucketArn}/${key}` }, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: "bytes=0-0" })));
+      const out = await call({ operation: "GetObject", resourceArn: `${bucketArn}/${key}` }, () =>
+        s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: "bytes=0-0" })),
+      );
       await out.Body?.transformToByteArray();
       return "readable";
     });
   } else {
-    skip(["s3:GetObject"], bucket, listed ? "because there is no non-empty object among the first 50 keys to read" : "because s3:ListObjectsV2 failed: there is no sample key to read");
+    skip(
+      ["s3:GetObject"],
+      bucket,
+      listed ? "because there is no non-empty object among the first 50 keys to read" : "because s3:ListObjectsV2 failed: there is no sample key to read",
+    );
   }
   if (!write) return;
 
@@ -198,13 +213,18 @@ async function checkBucket(qa: QueueAccess, bucket: string, region: string, as: 
   } else {
     skip(["s3:GetObject (read back)"], `s3://${bucket}/${copy}`, "because s3:CopyObject failed: there is no copy to read");
   }
-  await step(emit, `presigned GET s3://${bucket}/${key}${as}`, "check that the system clock is in sync (NTP) and that endpoints.s3 and s3ForcePathStyle address the bucket the way S3 expects", async () => {
-    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 60 });
-    const res = await fetch(url);
-    const body = await res.text();
-    if (res.status !== 200 || body !== "x") throw new Error(`HTTP ${res.status} (${body.slice(0, 200)})`);
-    return "HTTP 200";
-  });
+  await step(
+    emit,
+    `presigned GET s3://${bucket}/${key}${as}`,
+    "check that the system clock is in sync (NTP) and that endpoints.s3 and s3ForcePathStyle address the bucket the way S3 expects",
+    async () => {
+      const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 60 });
+      const res = await fetch(url);
+      const body = await res.text();
+      if (res.status !== 200 || body !== "x") throw new Error(`HTTP ${res.status} (${body.slice(0, 200)})`);
+      return "HTTP 200";
+    },
+  );
   for (const k of copied ? [copy, key] : [key]) {
     await run(`s3:DeleteObject s3://${bucket}/${k}`, async () => {
       await call({ operation: "DeleteObject", resourceArn: objArn(k) }, () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k })));

@@ -47,7 +47,9 @@ async function loadEmulator(): Promise<Emulator | undefined> {
     ({ startEmulator: start } = await import("../demo/emulator.ts"));
   } catch (err) {
     if ((err as NodeJS.ErrnoException)?.code !== "ERR_MODULE_NOT_FOUND") throw err;
-    printError("the demo needs the development install (its S3/SQS emulator is not in production installs or the image): clone the repository and run `npm ci && npm start`");
+    printError(
+      "the demo needs the development install (its S3/SQS emulator is not in production installs or the image): clone the repository and run `npm ci && npm start`",
+    );
     return undefined;
   }
   return start();
@@ -63,7 +65,7 @@ export async function demoCommand(): Promise<number> {
   if (!emulator) return EXIT.usage;
   try {
     const env = { ...process.env, S3BEAT_DEMO_ENDPOINT: emulator.endpoint };
-    let loaded;
+    let loaded: Awaited<ReturnType<typeof loadConfigFile>>;
     try {
       loaded = await loadConfigFile(DEMO_CONFIG, env);
     } catch (err) {

@@ -12,7 +12,8 @@ const program = new Command()
   .showHelpAfterError();
 
 // The image sets S3BEAT_CONFIG=/etc/s3beat/s3beat.yml (a mounted volume); -c always wins.
-const configOption = () => new Option("-c, --config <file>", "config file (default: $S3BEAT_CONFIG, else s3beat.yml)").default(process.env.S3BEAT_CONFIG || "s3beat.yml");
+const configOption = () =>
+  new Option("-c, --config <file>", "config file (default: $S3BEAT_CONFIG, else s3beat.yml)").default(process.env.S3BEAT_CONFIG || "s3beat.yml");
 
 program
   .command("run")
@@ -43,7 +44,12 @@ program
   .addHelpText("after", () => `\n${answerKeysHelp()}`)
   .action(async (opts: { config: string; nonInteractive?: boolean; set?: string[]; force?: boolean }) => {
     const { setupCommand } = await import("./setup.ts");
-    process.exitCode = await setupCommand({ config: opts.config, nonInteractive: opts.nonInteractive === true, set: opts.set ?? [], force: opts.force === true });
+    process.exitCode = await setupCommand({
+      config: opts.config,
+      nonInteractive: opts.nonInteractive === true,
+      set: opts.set ?? [],
+      force: opts.force === true,
+    });
   });
 
 program

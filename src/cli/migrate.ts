@@ -90,7 +90,9 @@ export async function migrateConfigCommand(path: string, opts: MigrateOptions, e
   // values have a note of their own.
   const notes = [
     ...encryptedNote(plan.encrypted, path),
-    ...(!loadsOnceSet && plan.encrypted.length === 0 ? [`note: ${path} does not load yet (in this environment); ${commandLine(["validate", "-c", path])} says why`] : []),
+    ...(!loadsOnceSet && plan.encrypted.length === 0
+      ? [`note: ${path} does not load yet (in this environment); ${commandLine(["validate", "-c", path])} says why`]
+      : []),
   ];
 
   if (opts.dryRun) {
@@ -98,7 +100,10 @@ export async function migrateConfigCommand(path: string, opts: MigrateOptions, e
     // lines change, never what they held (registered values are scrubbed as well, belt and braces).
     const patch = createTwoFilesPatch(path, path, maskSecrets(text), maskSecrets(plan.text), `version ${plan.from}`, `version ${plan.to}`);
     process.stdout.write(scrubSecrets(patch));
-    const outcome = plan.to === plan.from ? `${path} gets the changes above (it stays at version ${plan.to})` : `${path} goes from version ${plan.from} to version ${plan.to}`;
+    const outcome =
+      plan.to === plan.from
+        ? `${path} gets the changes above (it stays at version ${plan.to})`
+        : `${path} goes from version ${plan.from} to version ${plan.to}`;
     print([`dry run: nothing written. Without --dry-run, ${outcome}.`, ...secretsFollowUp(plan.secrets), ...notes]);
     return EXIT.ok;
   }
@@ -114,7 +119,13 @@ export async function migrateConfigCommand(path: string, opts: MigrateOptions, e
     printError(`s3beat: cannot write ${path}: ${(e as Error).message}`);
     return EXIT.failure;
   }
-  print([headerLine(plan, path, backup), ...changeLines(plan), ...secretsFollowUp(plan.secrets, backup), ...notes, "Restart s3beat for the change to take effect."]);
+  print([
+    headerLine(plan, path, backup),
+    ...changeLines(plan),
+    ...secretsFollowUp(plan.secrets, backup),
+    ...notes,
+    "Restart s3beat for the change to take effect.",
+  ]);
   return EXIT.ok;
 }
 

@@ -123,7 +123,9 @@ async function finish(path: string, answers: Answers, overwrite: boolean, out: O
     await writeConfigFile(path, text, overwrite);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    printError(`s3beat setup: cannot write ${path}: ${code === "EEXIST" ? "it was created while the questions were asked; nothing written" : (err as Error).message}`);
+    printError(
+      `s3beat setup: cannot write ${path}: ${code === "EEXIST" ? "it was created while the questions were asked; nothing written" : (err as Error).message}`,
+    );
     return EXIT.failure;
   }
   out.say(`Wrote ${path} (mode 0600).`);

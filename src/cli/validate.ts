@@ -52,5 +52,12 @@ async function versionWarning(configPath: string): Promise<ConfigProblem[]> {
   if (read.line === undefined) {
     return [{ path: "", message: `has no configVersion: it predates this s3beat's config version ${CURRENT_CONFIG_VERSION} and ${fix}` }];
   }
-  return [{ path: "configVersion", line: read.line, column: read.column, message: `${read.version} predates this s3beat's config version ${CURRENT_CONFIG_VERSION}; the file ${fix}` }];
+  return [
+    {
+      path: "configVersion",
+      line: read.line,
+      column: read.column,
+      message: `${read.version} predates this s3beat's config version ${CURRENT_CONFIG_VERSION}; the file ${fix}`,
+    },
+  ];
 }

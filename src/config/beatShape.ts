@@ -9,7 +9,7 @@ const H = 3600;
 const MIB = 1024 ** 2;
 export const DECODERS = ["lines", "ndjson", "json"] as const;
 
-const URL_DOC = "An `http://` or `https://` URL; `\"\"`: the regional AWS endpoint.";
+const URL_DOC = 'An `http://` or `https://` URL; `""`: the regional AWS endpoint.';
 
 export const endpointsShape = {
   sqs: doc(endpoint, { doc: `Custom SQS endpoint (VPC/FIPS endpoint, emulator). ${URL_DOC}`, brief: "e.g. https://sqs.us-east-1.amazonaws.com" }),
@@ -53,7 +53,10 @@ export const retryBackoffShape = {
 export const fileSelectorShape = {
   /** JS regex on the object key; the first selector that matches decides how the object is decoded. Required. */
   keyRegex: z
-    .string({ error: (iss) => (iss.input === undefined ? "required: the regex of the object keys this selector applies to" : "expected a regular expression (as a string)") })
+    .string({
+      error: (iss) =>
+        iss.input === undefined ? "required: the regex of the object keys this selector applies to" : "expected a regular expression (as a string)",
+    })
     .min(1, "must not be empty")
     .transform(via((s: string) => compileRegex(s)!)),
   /** As the top-level `decoder`. */
@@ -83,9 +86,9 @@ export const s3beatShape = {
         (v) => (typeof v === "string" ? [v] : v), // a lone string is a one-queue list
         z
           .array(z.string({ error: QUEUE_HINT }).transform(via(checkQueue)), {
-            error: section("required: list the SQS queues to read, as \"name:region\" or queue URLs"),
+            error: section('required: list the SQS queues to read, as "name:region" or queue URLs'),
           })
-          .min(1, "list at least one queue (\"name:region\" or a queue URL)"),
+          .min(1, 'list at least one queue ("name:region" or a queue URL)'),
       )
       .superRefine((queues, ctx) => {
         queues.forEach((q, i) => {
@@ -142,9 +145,9 @@ export const s3beatShape = {
     { doc: "RoleSessionName, shown in CloudTrail: 2–64 letters, digits and `_+=,.@-`.", brief: "shows in CloudTrail" },
   ),
   externalId: doc(
-    optionalText.refine((v) => v === undefined || /^[\w+=,.@:\/-]{2,1224}$/.test(v), "must be 2–1224 characters of letters, digits and _+=,.@:/-"),
+    optionalText.refine((v) => v === undefined || /^[\w+=,.@:/-]{2,1224}$/.test(v), "must be 2–1224 characters of letters, digits and _+=,.@:/-"),
     {
-      doc: "The `sts:ExternalId` the role's trust policy demands: 2–1224 letters, digits and `_+=,.@:/-`. `\"\"`: none.",
+      doc: 'The `sts:ExternalId` the role\'s trust policy demands: 2–1224 letters, digits and `_+=,.@:/-`. `""`: none.',
       brief: "the sts:ExternalId the role's trust policy demands",
     },
   ),
@@ -162,19 +165,19 @@ export const s3beatShape = {
       .union([z.string(), z.number().int().nonnegative()], { error: "expected a string" })
       .optional()
       .transform((v) => (v === undefined || v === "" ? undefined : String(v)))
-      .refine((v) => v === undefined || BEAT_IDENTIFIER_RE.test(v), "must be 1–12 characters of letters, digits, _ and - (the beat is named s3beat_<beatIdentifier>)"),
+      .refine(
+        (v) => v === undefined || BEAT_IDENTIFIER_RE.test(v),
+        "must be 1–12 characters of letters, digits, _ and - (the beat is named s3beat_<beatIdentifier>)",
+      ),
     {
       doc: "1–12 letters, digits, `_` or `-`: the beat is named `s3beat_<beatIdentifier>` (sent as `fullyqualifiedbeatname` on every event and heartbeat), unless the `FullyQualifiedBeatName` environment variable is set, which is used as given; neither: `s3beat`.",
       brief: 'the beat is named s3beat_<beatIdentifier> ("" = s3beat), unless $FullyQualifiedBeatName is set',
     },
   ),
-  region: doc(
-    z
-      .string({ error: "expected a region name like us-east-1" })
-      .regex(REGION_RE, "expected an AWS region like us-east-1")
-      .default("us-east-1"),
-    { doc: "Region for clients when a queue entry does not name one. An AWS region name.", brief: "region for clients when a queue entry does not name one" },
-  ),
+  region: doc(z.string({ error: "expected a region name like us-east-1" }).regex(REGION_RE, "expected an AWS region like us-east-1").default("us-east-1"), {
+    doc: "Region for clients when a queue entry does not name one. An AWS region name.",
+    brief: "region for clients when a queue entry does not name one",
+  }),
   endpoints: z.strictObject(endpointsShape, { error: section() }).prefault({}),
   s3ForcePathStyle: doc(flag().default(false), {
     doc: "Path-style bucket addressing (`endpoint/bucket`); most S3-compatible stores need it.",
@@ -203,13 +206,10 @@ export const s3beatShape = {
     doc: "Once a gzip object has produced 64 MiB, it may expand at most this many times its compressed size; more is taken for a decompression bomb (`too_large`, as above). Deflate cannot exceed about 1032, so 1033 or more turns the check off.",
     brief: "{range} gzip expansion allowed past 64MiB; more is taken for a bomb (too_large)",
   }),
-  fileSelectors: doc(
-    z.array(z.strictObject(fileSelectorShape, { error: section() }), { error: "expected a list of selectors" }).default([]),
-    {
-      doc: "Per-key decoder settings, first match wins (Filebeat's file_selectors). Each entry: `keyRegex` (required, JavaScript regex on the object key) plus any of `decoder`, `expandEventListFromField`, `multiline.*`, `maxEventBytes`; unset ones inherit the values above (`\"\"` switches an inherited `expandEventListFromField` or `multiline.pattern` off).",
-      brief: "per-key decoder settings, first match wins; unset keys inherit the above",
-    },
-  ),
+  fileSelectors: doc(z.array(z.strictObject(fileSelectorShape, { error: section() }), { error: "expected a list of selectors" }).default([]), {
+    doc: 'Per-key decoder settings, first match wins (Filebeat\'s file_selectors). Each entry: `keyRegex` (required, JavaScript regex on the object key) plus any of `decoder`, `expandEventListFromField`, `multiline.*`, `maxEventBytes`; unset ones inherit the values above (`""` switches an inherited `expandEventListFromField` or `multiline.pattern` off).',
+    brief: "per-key decoder settings, first match wins; unset keys inherit the above",
+  }),
   maxMessagesInFlight: doc(int(1, 100).default(10), {
     doc: "SQS messages processed at once by this process.",
     brief: "{range} SQS messages processed at once by this process",

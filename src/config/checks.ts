@@ -8,7 +8,7 @@ import type { LogstashHost } from "./settings.ts";
 // Standard, GovCloud, China and ISO partitions: two letters, words, a number (us-gov-west-1).
 export const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
-const ROLE_ARN_RE = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const ROLE_ARN_RE = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 export const ROLE_ARN_HINT = "a role ARN like arn:aws:iam::123456789012:role/s3beat-reader";
 
 export function checkRoleArn(arn: string): string {

@@ -17,9 +17,15 @@ export function crossChecks(raw: Rec, sourceName?: string): { errors: SchemaIssu
 
   const id = given("accessKeyID");
   const key = given("secretAccessKey");
-  for (const [name, v] of [["accessKeyID", id], ["secretAccessKey", key]] as const) {
+  for (const [name, v] of [
+    ["accessKeyID", id],
+    ["secretAccessKey", key],
+  ] as const) {
     if (v !== undefined && ENCRYPTED_SECRET_RE.test(v)) {
-      errors.push({ path: `s3beat.${name}`, message: `looks encrypted by LogRhythm tooling, which s3beat cannot decrypt: ${encryptedSecretAdvice(name, sourceName)}` });
+      errors.push({
+        path: `s3beat.${name}`,
+        message: `looks encrypted by LogRhythm tooling, which s3beat cannot decrypt: ${encryptedSecretAdvice(name, sourceName)}`,
+      });
     }
   }
   const awsFlag = peek(s3beatShape.awsFlag, s.awsFlag);
@@ -31,7 +37,10 @@ export function crossChecks(raw: Rec, sourceName?: string): { errors: SchemaIssu
     });
   }
   if (awsFlag === true) {
-    for (const [name, v] of [["accessKeyID", id], ["secretAccessKey", key]] as const) {
+    for (const [name, v] of [
+      ["accessKeyID", id],
+      ["secretAccessKey", key],
+    ] as const) {
       if (v !== undefined) warnings.push({ path: `s3beat.${name}`, message: "ignored because awsFlag is true" });
     }
   }

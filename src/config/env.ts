@@ -56,4 +56,3 @@ export function expandEnv(text: string, env: NodeJS.ProcessEnv = process.env): E
   out.push(text.slice(i));
   return { value: out.join(""), missing, malformed };
 }
-

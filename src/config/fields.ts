@@ -52,8 +52,7 @@ export function via<I, O>(fn: (v: I) => O) {
   };
 }
 
-export const textToBool = (v: unknown): unknown =>
-  typeof v === "string" && /^(true|false)$/i.test(v.trim()) ? v.trim().toLowerCase() === "true" : v;
+export const textToBool = (v: unknown): unknown => (typeof v === "string" && /^(true|false)$/i.test(v.trim()) ? v.trim().toLowerCase() === "true" : v);
 export const textToInt = (v: unknown): unknown => (typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : v);
 
 export const flag = () => z.preprocess(textToBool, z.boolean({ error: "expected true or false" }));

@@ -39,10 +39,7 @@ export class ConfigError extends Error {
   readonly sourceName: string;
   constructor(problems: ConfigProblem[], sourceName: string, warnings: ConfigProblem[] = []) {
     const n = problems.length;
-    super(
-      `cannot load ${sourceName} (${n} problem${n === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  ${formatProblem(p, sourceName)}`).join("\n"),
-    );
+    super(`cannot load ${sourceName} (${n} problem${n === 1 ? "" : "s"}):\n` + problems.map((p) => `  ${formatProblem(p, sourceName)}`).join("\n"));
     this.name = "ConfigError";
     this.problems = problems;
     this.sourceName = sourceName;
@@ -63,7 +60,10 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
     throw new ConfigError([{ path: "", message }], path);
   }
   // The mode of the file itself (through a symlink): a literal secret in it must not be readable by others.
-  const fileMode = await stat(path).then((s) => s.mode, () => undefined);
+  const fileMode = await stat(path).then(
+    (s) => s.mode,
+    () => undefined,
+  );
   return loadConfigText(text, path, env, { fileMode });
 }
 
@@ -101,8 +101,7 @@ export function loadConfigText(text: string, sourceName: string, env: NodeJS.Pro
   const tree = buildTree(doc, contents, at, env);
   const validation = validateConfig(withEnvironmentDefaults(tree.root, env), env, sourceName);
   const place = (i: SchemaIssue): ConfigProblem => ({ ...i, ...tree.positionOf(i.path) });
-  const isUnder = (path: string, roots: string[]) =>
-    roots.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+  const isUnder = (path: string, roots: string[]) => roots.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
 
   // A missing variable inside an unknown key does not matter: the key is ignored anyway.
   const envErrors = tree.envProblems.filter((p) => !isUnder(p.path, validation.unknownKeys));
@@ -140,9 +139,7 @@ function exposedSecrets(top: YAMLMap, mode: number | undefined, sourceName: stri
   return message === undefined ? [] : [{ path: secrets[0]!.path, ...at(secrets[0]!.offset), message }];
 }
 
-
-const EMPTY_MESSAGE =
-  "the file is empty: it needs at least an s3beat: section with sqsQueues and an output (see config/s3beat.example.yml)";
+const EMPTY_MESSAGE = "the file is empty: it needs at least an s3beat: section with sqsQueues and an output (see config/s3beat.example.yml)";
 
 function sortByLine(problems: ConfigProblem[]): ConfigProblem[] {
   return problems.toSorted((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));

@@ -24,7 +24,15 @@ export interface OptionInfo {
   meta: OptionMeta;
 }
 
-type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; shape?: Record<string, z.ZodType>; entries?: Record<string, string>; defaultValue?: unknown };
+type Def = {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  entries?: Record<string, string>;
+  defaultValue?: unknown;
+};
 const defOf = (s: z.ZodType): Def => s._zod.def as unknown as Def;
 
 /** `s` and the schemas it wraps (defaults, optionals, preprocess and transform pipes), outermost first. */
@@ -55,7 +63,9 @@ function describe(path: string, s: z.ZodType): OptionInfo {
 
 /** The mapping a section schema holds, if `s` is a section (a list of mappings is one option). */
 function sectionShape(s: z.ZodType): Record<string, z.ZodType> | undefined {
-  return layers(s).map(defOf).find((d) => d.type === "object")?.shape;
+  return layers(s)
+    .map(defOf)
+    .find((d) => d.type === "object")?.shape;
 }
 
 function walk(prefix: string, shape: Record<string, z.ZodType>): OptionInfo[] {

@@ -35,18 +35,12 @@ export const fileShape = {
     brief: "{range}: rotate before the file would grow past this many KiB",
   }),
   number_of_files: doc(int(2, 1024).default(7), { doc: "Files kept, the active one included.", brief: "{range} files kept, the active one included" }),
-  permissions: doc(
-    z
-      .union([z.string(), z.number()], { error: 'expected an octal file mode like "0600"' })
-      .transform(via(parsePermissions))
-      .default(0o600),
-    {
-      doc: 'Octal mode of the files created (`"0600"`, `0600`, `600`), at most `0777`.',
-      brief: "octal mode of the files created",
-      defaultText: "`0600`",
-      yaml: '"0600"',
-    },
-  ),
+  permissions: doc(z.union([z.string(), z.number()], { error: 'expected an octal file mode like "0600"' }).transform(via(parsePermissions)).default(0o600), {
+    doc: 'Octal mode of the files created (`"0600"`, `0600`, `600`), at most `0777`.',
+    brief: "octal mode of the files created",
+    defaultText: "`0600`",
+    yaml: '"0600"',
+  }),
 };
 
 export const VERIFICATION_MODES = ["full", "strict", "certificate", "none"] as const;

@@ -66,7 +66,11 @@ export function formatDuration(seconds: number): string {
 
 /** Formats bytes with the largest binary unit that divides them exactly (`10485760` → `10MiB`). */
 export function formatByteSize(bytes: number): string {
-  for (const [unit, f] of [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
+  for (const [unit, f] of [
+    ["GiB", 1024 ** 3],
+    ["MiB", 1024 ** 2],
+    ["KiB", 1024],
+  ] as const) {
     if (bytes >= f && bytes % f === 0) return `${bytes / f}${unit}`;
   }
   return String(bytes);

@@ -21,8 +21,7 @@ export interface Tree {
 }
 
 // Plain objects built from YAML must not let a key named `__proto__` reach the prototype.
-const setOwn = (o: object, k: Segment, v: unknown) =>
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+const setOwn = (o: object, k: Segment, v: unknown) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 // YAML 1.2 reads 0600 as decimal 600; keep such literals as text so `permissions: 0600` means octal.
 const OCTAL_LITERAL = /^0o?[0-7]+$/i;
 
@@ -44,7 +43,12 @@ export function buildTree(doc: Document, top: YAMLMap, at: (offset: number) => P
     const x = expandEnv(v, env);
     const p = pathToString(path);
     for (const name of x.missing) {
-      envProblems.push({ path: p, ...posOf(node), variable: name, message: `environment variable ${name} is not set (set it, or give a default: \${${name}:default})` });
+      envProblems.push({
+        path: p,
+        ...posOf(node),
+        variable: name,
+        message: `environment variable ${name} is not set (set it, or give a default: \${${name}:default})`,
+      });
     }
     for (const message of x.malformed) envProblems.push({ path: p, ...posOf(node), message });
     return x.value;
@@ -90,8 +94,7 @@ export function buildTree(doc: Document, top: YAMLMap, at: (offset: number) => P
         const p = pathToString(path);
         const last = i === segments.length - 1;
         const existing = Object.hasOwn(obj, seg) ? obj[seg] : undefined;
-        const conflict = () =>
-          problems.push({ path: p, ...keyPos, message: `is set more than once (first at line ${positions.get(p)?.line ?? "?"})` });
+        const conflict = () => problems.push({ path: p, ...keyPos, message: `is set more than once (first at line ${positions.get(p)?.line ?? "?"})` });
         if (last && !isMap(valueNode)) {
           // A leaf: any earlier value here (leaf or section) is a second setting of the same key.
           if (Object.hasOwn(obj, seg)) conflict();

@@ -74,5 +74,12 @@ export function eventBridgeObjectCreated(o: NotifiedObject): string {
 }
 
 export function s3TestEvent(bucket: string): string {
-  return JSON.stringify({ Service: "Amazon S3", Event: "s3:TestEvent", Time: new Date().toISOString(), Bucket: bucket, RequestId: "5582815E1AEA5ADF", HostId: "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE" });
+  return JSON.stringify({
+    Service: "Amazon S3",
+    Event: "s3:TestEvent",
+    Time: new Date().toISOString(),
+    Bucket: bucket,
+    RequestId: "5582815E1AEA5ADF",
+    HostId: "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE",
+  });
 }

@@ -12,11 +12,21 @@ const at = (i: number) => new Date(Date.UTC(2026, 10, 22, 12, 0, i)).toISOString
 
 function accessLog(n: number): string {
   const paths = ["/", "/login", "/api/v1/orders", "/static/app.js", "/health"];
-  return Array.from({ length: n }, (_, i) => `192.0.2.${i + 1} - - [22/Nov/2026:12:00:${String(i % 60).padStart(2, "0")} +0000] "GET ${paths[i % paths.length]} HTTP/1.1" ${i % 7 === 0 ? 404 : 200} ${512 + i}`).join("\n") + "\n";
+  return (
+    Array.from(
+      { length: n },
+      (_, i) =>
+        `192.0.2.${i + 1} - - [22/Nov/2026:12:00:${String(i % 60).padStart(2, "0")} +0000] "GET ${paths[i % paths.length]} HTTP/1.1" ${i % 7 === 0 ? 404 : 200} ${512 + i}`,
+    ).join("\n") + "\n"
+  );
 }
 
 function ndjson(n: number): string {
-  return Array.from({ length: n }, (_, i) => JSON.stringify({ ts: at(i), level: i % 5 === 0 ? "warn" : "info", msg: `order ${1000 + i} processed`, durationMs: 10 + i })).join("\n") + "\n";
+  return (
+    Array.from({ length: n }, (_, i) =>
+      JSON.stringify({ ts: at(i), level: i % 5 === 0 ? "warn" : "info", msg: `order ${1000 + i} processed`, durationMs: 10 + i }),
+    ).join("\n") + "\n"
+  );
 }
 
 function cloudTrail(n: number): string {
@@ -63,7 +73,12 @@ export function demoSamples(): SampleObject[] {
       expectedEvents: 5,
       what: "gzip CloudTrail, one event per record",
     },
-    { key: "logs/intl/journal d'accès été 100%.log", body: Buffer.from("connexion réussie pour élodie\naccès refusé pour 192.0.2.77\n"), expectedEvents: 2, what: "non-ASCII key with '%' and spaces" },
+    {
+      key: "logs/intl/journal d'accès été 100%.log",
+      body: Buffer.from("connexion réussie pour élodie\naccès refusé pour 192.0.2.77\n"),
+      expectedEvents: 2,
+      what: "non-ASCII key with '%' and spaces",
+    },
     { key: "logs/java/order-service.log", body: Buffer.from(java.text), expectedEvents: java.events, what: "Java stack traces joined by multiline" },
   ];
 }

@@ -51,13 +51,7 @@ function refHash(ref: ObjectRef): string {
   return h;
 }
 
-export function buildEvent(
-  ref: ObjectRef,
-  record: DecodedRecord,
-  version: string,
-  now: Date = new Date(),
-  identifier = "s3beat",
-): BeatEvent {
+export function buildEvent(ref: ObjectRef, record: DecodedRecord, version: string, now: Date = new Date(), identifier = "s3beat"): BeatEvent {
   const id = idWithHash(refHash(ref), record.offset);
   const log: BeatEvent["log"] = { file: { path: `s3://${ref.bucket}/${ref.key}` }, offset: record.offset };
   const flags: string[] = [];

@@ -76,7 +76,8 @@ export function planMigration(text: string, migrations: readonly Migration[] = M
   const encrypted = findEncryptedSecrets(source);
   // Not a versioned migration: an option, so a file already at the current version can have it too.
   const replaced = options.secretsFromEnv ? encrypted : [];
-  if (pending.length === 0 && replaced.length === 0) return { status: "current", version: from, ...(encrypted.length > 0 && { encrypted: encryptedKeys(encrypted) }) };
+  if (pending.length === 0 && replaced.length === 0)
+    return { status: "current", version: from, ...(encrypted.length > 0 && { encrypted: encryptedKeys(encrypted) }) };
   if (replaced.length > 0) source = reparse(applyEdits(source.text, replaceEncryptedSecrets(source, replaced)), "--secrets-from-env");
 
   const steps: AppliedStep[] = [];

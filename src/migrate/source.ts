@@ -20,7 +20,6 @@ export interface ParsedSource {
 /** The parsed file, or the problems (with line and column) that make it impossible to migrate. */
 export type ParseOutcome = { ok: true; source: ParsedSource } | { ok: false; problems: MigrationProblem[] };
 
-
 /** Parses `text`, or says why it cannot be migrated (every problem placed by line and column). */
 export function parseSource(text: string): ParseOutcome {
   const lineCounter = new LineCounter();
@@ -38,7 +37,8 @@ export function parseSource(text: string): ParseOutcome {
   }
   const top = doc.contents;
   if (!isMap(top) || top.flow) {
-    const found = top === null || (isScalar(top) && top.value === null) ? "an empty file" : isMap(top) ? "a {…} flow mapping" : isSeq(top) ? "a list" : "a single value";
+    const found =
+      top === null || (isScalar(top) && top.value === null) ? "an empty file" : isMap(top) ? "a {…} flow mapping" : isSeq(top) ? "a list" : "a single value";
     const message = `the top level must be a block mapping of keys (s3beat:, output.*, logging.*), found ${found}`;
     return { ok: false, problems: [{ path: "", ...position(top?.range?.[0] ?? 0), message }] };
   }

@@ -8,8 +8,7 @@ import type { EncryptedKey } from "./secrets.ts";
 
 type PendingPlan = Extract<MigrationPlan, { status: "pending" }>;
 
-const list = (items: readonly string[]): string =>
-  items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+const list = (items: readonly string[]): string => (items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`);
 
 /** One line per change, indented under the header: replaced secrets, each migration's changes, the version stamp. */
 export function changeLines(plan: PendingPlan): string[] {

@@ -33,7 +33,11 @@ export function readVersion(source: ParsedSource): { version: number; line?: num
   const n = isScalar(value) && typeof value.value === "string" && /^\d+$/.test(value.value) ? Number(value.value) : isScalar(value) ? value.value : undefined;
   if (typeof n === "number" && Number.isSafeInteger(n) && n >= 0) return { version: n, ...at(pair) };
   return {
-    problem: { path: VERSION_KEY, ...at(pair), message: "must be a whole number, 0 or more (migrate-config manages it; remove the key to start from version 0)" },
+    problem: {
+      path: VERSION_KEY,
+      ...at(pair),
+      message: "must be a whole number, 0 or more (migrate-config manages it; remove the key to start from version 0)",
+    },
   };
 }
 

@@ -210,7 +210,10 @@ export class FileOutput implements Output {
   }
 
   #recovered(): void {
-    this.#log.info({ "file.path": this.#file, failures: this.#failures }, `file output: writing ${this.#file} works again (after ${this.#failures} failed attempts)`);
+    this.#log.info(
+      { "file.path": this.#file, failures: this.#failures },
+      `file output: writing ${this.#file} works again (after ${this.#failures} failed attempts)`,
+    );
     this.#failures = 0;
     this.#backoff.reset();
     this.#observer?.connection(this.name, true);
@@ -261,7 +264,6 @@ export class FileOutput implements Output {
 
   /** Closes the active file and shifts the numbered backups up by one, dropping the oldest. */
   async #rotate(): Promise<void> {
-    const { path, filename, numberOfFiles } = this.#settings;
     try {
       await this.#drop();
       await shiftBackups(this.#settings);
@@ -278,7 +280,6 @@ export class FileOutput implements Output {
   }
 }
 
-
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -291,4 +292,3 @@ function codeOf(err: unknown): string | undefined {
   }
   return undefined;
 }
-

@@ -192,7 +192,15 @@ async function applyPoison(
   const report = (fate: string, fields: Record<string, unknown> = {}) => {
     for (const p of poisoned) {
       log.error(
-        { bucket: p.ref.bucket, key: p.ref.key, offset: p.poison.offset, events: p.poison.events, receiveCount: msg.receiveCount, ...errorFields(p.error.cause), ...fields },
+        {
+          bucket: p.ref.bucket,
+          key: p.ref.key,
+          offset: p.poison.offset,
+          events: p.poison.events,
+          receiveCount: msg.receiveCount,
+          ...errorFields(p.error.cause),
+          ...fields,
+        },
         `poison object s3://${p.ref.bucket}/${p.ref.key} at byte ${p.poison.offset}: ${p.poison.reason}; the ${p.poison.events} events before it were shipped. ${fate}`,
       );
     }
@@ -256,10 +264,13 @@ async function applyPoison(
     );
     return;
   }
-  report(`Reading it again cannot succeed, so the message was moved to the dead-letter queue ${dlq.arn} at once (not retried). Fix or replace the object, then redrive the message.`, {
-    action: "dead-letter",
-    deadLetterQueue: dlq.arn,
-  });
+  report(
+    `Reading it again cannot succeed, so the message was moved to the dead-letter queue ${dlq.arn} at once (not retried). Fix or replace the object, then redrive the message.`,
+    {
+      action: "dead-letter",
+      deadLetterQueue: dlq.arn,
+    },
+  );
 }
 
 /** SQS refused the call for lack of permission (explained by the auth policy, or SQS's own codes). */

@@ -63,7 +63,7 @@ export interface ObjectProcessorDeps {
 
 export function keySelected(key: string, include?: RegExp, exclude?: RegExp): boolean {
   if (include && !include.test(key)) return false;
-  if (exclude && exclude.test(key)) return false;
+  if (exclude?.test(key)) return false;
   return true;
 }
 
@@ -77,12 +77,7 @@ export function keySelected(key: string, include?: RegExp, exclude?: RegExp): bo
  * so its message is deleted. Retrying could not help: every read stops at the same place and ships
  * the same events again, and a decompression bomb would be unpacked again on every receive.
  */
-export async function processObject(
-  ref: ObjectRef,
-  ctx: WorkContext,
-  deps: ObjectProcessorDeps,
-  signal: AbortSignal,
-): Promise<ObjectOutcome> {
+export async function processObject(ref: ObjectRef, ctx: WorkContext, deps: ObjectProcessorDeps, signal: AbortSignal): Promise<ObjectOutcome> {
   const where: WorkContext = { ...ctx, bucket: ref.bucket, key: ref.key };
   if (!keySelected(ref.key, deps.keyInclude, deps.keyExclude)) {
     deps.metrics.object("filtered");
@@ -166,10 +161,17 @@ async function readObject(ref: ObjectRef, where: WorkContext, deps: ObjectProces
 
   try {
     const stored = counted(abortableIterable(body, signal), (n) => deps.metrics.bytesRead(n));
-    const decoded = traced(gated(counted(decompressIfGzip(stored, limits), (n) => {
-      deps.metrics.bytesDecoded(n);
-      decodedBytesRead(n);
-    }), gate, signal), trace);
+    const decoded = traced(
+      gated(
+        counted(decompressIfGzip(stored, limits), (n) => {
+          deps.metrics.bytesDecoded(n);
+          decodedBytesRead(n);
+        }),
+        gate,
+        signal,
+      ),
+      trace,
+    );
     try {
       for await (const record of decoderTraced(deps.decoderFor(ref.key)(decoded), trace)) {
         if (failure !== undefined) break;
@@ -219,7 +221,14 @@ async function readObject(ref: ObjectRef, where: WorkContext, deps: ObjectProces
   if (tooLarge !== undefined) {
     deps.metrics.object("too_large");
     deps.log.error(
-      { ...where, events, limit: tooLarge.limit, limitValue: tooLarge.limitValue, decompressedBytes: tooLarge.decompressedBytes, compressedBytes: tooLarge.compressedBytes },
+      {
+        ...where,
+        events,
+        limit: tooLarge.limit,
+        limitValue: tooLarge.limitValue,
+        decompressedBytes: tooLarge.decompressedBytes,
+        compressedBytes: tooLarge.compressedBytes,
+      },
       `object s3://${ref.bucket}/${ref.key} is too large: ${tooLarge.message}. The ${events} events before were shipped and the message is deleted (not retried: every read would stop at the same place). ` +
         `To ingest such objects whole, raise s3beat.${tooLarge.limit} (now ${tooLarge.limit === "maxObjectBytes" ? formatByteSize(tooLarge.limitValue) : tooLarge.limitValue}) and send the object's notification again.`,
     );
@@ -231,7 +240,6 @@ async function readObject(ref: ObjectRef, where: WorkContext, deps: ObjectProces
   return "delivered";
 }
 
-
 /** Messages at least this long are not serialized here (see the read loop). */
 const LARGE_MESSAGE_CHARS = 64 * 1024;
 
@@ -242,5 +250,3 @@ async function* counted<T extends Uint8Array>(source: AsyncIterable<T>, add: (by
     yield chunk;
   }
 }
-
-

@@ -38,27 +38,33 @@ export function extendVisibilityWhileBusy(
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const schedule = (n: number) => {
-    timer = setTimeout(() => {
-      inFlight = queue.settler.changeVisibility(msg.receiptHandle, timeoutSeconds).then(
-        () => {
-          queue.metrics.visibilityExtended(true);
-          log.debug({ timeoutSeconds }, "visibility extended");
-        },
-        (err: unknown) => {
-          queue.metrics.visibilityExtended(false);
-          if (receiptHandleGone(err)) {
-            // SQS no longer knows this receipt (the message went back to the queue or was taken
-            // again): later extensions would all fail the same way, so stop instead of warning forever.
-            stopped = true;
-            clearTimeout(timer);
-            log.warn(errorFields(err), `stopped extending the visibility timeout: the receipt handle is no longer valid (${describeCause(err)}); the message may be handed out again`);
-            return;
-          }
-          log.warn(errorFields(err), `could not extend visibility timeout: ${describeCause(err)}`);
-        },
-      );
-      if (!stopped) schedule(n + 1);
-    }, extensionDelayMs(n, timing));
+    timer = setTimeout(
+      () => {
+        inFlight = queue.settler.changeVisibility(msg.receiptHandle, timeoutSeconds).then(
+          () => {
+            queue.metrics.visibilityExtended(true);
+            log.debug({ timeoutSeconds }, "visibility extended");
+          },
+          (err: unknown) => {
+            queue.metrics.visibilityExtended(false);
+            if (receiptHandleGone(err)) {
+              // SQS no longer knows this receipt (the message went back to the queue or was taken
+              // again): later extensions would all fail the same way, so stop instead of warning forever.
+              stopped = true;
+              clearTimeout(timer);
+              log.warn(
+                errorFields(err),
+                `stopped extending the visibility timeout: the receipt handle is no longer valid (${describeCause(err)}); the message may be handed out again`,
+              );
+              return;
+            }
+            log.warn(errorFields(err), `could not extend visibility timeout: ${describeCause(err)}`);
+          },
+        );
+        if (!stopped) schedule(n + 1);
+      },
+      extensionDelayMs(n, timing),
+    );
     timer.unref();
   };
   schedule(0);
@@ -73,6 +79,12 @@ export function extendVisibilityWhileBusy(
 export function receiptHandleGone(err: unknown): boolean {
   const { name, Code, message } = (err ?? {}) as { name?: string; Code?: string; message?: string };
   const code = Code ?? name ?? "";
-  if (code === "ReceiptHandleIsInvalid" || code === "AWS.SimpleQueueService.ReceiptHandleIsInvalid" || code === "MessageNotInflight" || code === "AWS.SimpleQueueService.MessageNotInflight") return true;
+  if (
+    code === "ReceiptHandleIsInvalid" ||
+    code === "AWS.SimpleQueueService.ReceiptHandleIsInvalid" ||
+    code === "MessageNotInflight" ||
+    code === "AWS.SimpleQueueService.MessageNotInflight"
+  )
+    return true;
   return code === "InvalidParameterValue" && /receipt handle|not available for visibility timeout change|does not exist/i.test(message ?? "");
 }

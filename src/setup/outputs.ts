@@ -26,7 +26,10 @@ interface OutputEntry {
 }
 
 function checkHosts(text: string): string[] {
-  const entries = text.split(",").map((e) => e.trim()).filter((e) => e !== "");
+  const entries = text
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
   if (entries.length === 0) throw new Error("enter at least one collector as host:port, e.g. opencollector:5044");
   return entries.map((e) => {
     const h = parseLogstashHost(e);
@@ -80,7 +83,9 @@ function checkCaFile(text: string): string {
   if (blocks.length === 0) {
     if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) throw new Error(`${path} holds a private key, not a certificate: give the CA's certificate`);
     if (/-----BEGIN [A-Z0-9 ]+-----/.test(pem)) throw new Error(`${path} holds no certificate (no -----BEGIN CERTIFICATE----- block)`);
-    throw new Error(`${path} is not a PEM certificate (no -----BEGIN CERTIFICATE----- line; convert a DER file with: openssl x509 -inform der -in FILE -out FILE.pem)`);
+    throw new Error(
+      `${path} is not a PEM certificate (no -----BEGIN CERTIFICATE----- line; convert a DER file with: openssl x509 -inform der -in FILE -out FILE.pem)`,
+    );
   }
   const certs = blocks.map((block, i) => {
     try {
@@ -91,7 +96,9 @@ function checkCaFile(text: string): string {
   });
   if (!certs.some((c) => c.ca || c.issuer === c.subject)) {
     const c = certs[0]!;
-    throw new Error(`${path} is the certificate of ${oneLine(c.subject)}, issued by ${oneLine(c.issuer)}, not a CA: give the certificate of the CA that issued it`);
+    throw new Error(
+      `${path} is the certificate of ${oneLine(c.subject)}, issued by ${oneLine(c.issuer)}, not a CA: give the certificate of the CA that issued it`,
+    );
   }
   const now = Date.now();
   if (certs.every((c) => new Date(c.validTo).getTime() < now)) throw new Error(`${path}: the certificate expired on ${certs[0]!.validTo}`);
@@ -99,7 +106,11 @@ function checkCaFile(text: string): string {
 }
 
 /** X509Certificate's multi-line distinguished name, as `CN=a, O=b`. */
-const oneLine = (dn: string) => dn.split("\n").filter((l) => l !== "").join(", ");
+const oneLine = (dn: string) =>
+  dn
+    .split("\n")
+    .filter((l) => l !== "")
+    .join(", ");
 
 function parseVerificationMode(text: string): VerificationMode {
   const t = text.trim().toLowerCase();
@@ -142,11 +153,7 @@ const OUTPUTS_TABLE = {
   console: {
     label: "console (JSON lines on stdout)",
     questions: [],
-    render: () => [
-      "output.console:",
-      commented("  enabled: true", "exactly one output is enabled"),
-      byDefault("console", "pretty"),
-    ],
+    render: () => ["output.console:", commented("  enabled: true", "exactly one output is enabled"), byDefault("console", "pretty")],
   },
   file: {
     label: "file (JSON lines in rotated files)",

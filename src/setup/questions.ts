@@ -29,7 +29,7 @@ function splitList(text: string): string[] {
 
 function parseQueues(text: string): string[] {
   const queues = splitList(text);
-  if (queues.length === 0) throw new Error('enter at least one queue, e.g. my-queue:us-east-1');
+  if (queues.length === 0) throw new Error("enter at least one queue, e.g. my-queue:us-east-1");
   for (const q of queues) checkQueue(q);
   const twice = queues.find((q, i) => queues.indexOf(q) !== i);
   if (twice !== undefined) throw new Error(`"${twice}" is listed twice`);
@@ -49,7 +49,9 @@ function parseSecret(text: string): string {
   const key = text.trim();
   if (/\s/.test(key)) throw new Error("a secret access key has no spaces (check what was pasted)");
   if (ENCRYPTED_SECRET_RE.test(key)) {
-    throw new Error("this looks encrypted by LogRhythm tooling, which s3beat cannot decrypt: enter the plain key, or leave it empty and set S3BEAT_SECRET_ACCESS_KEY");
+    throw new Error(
+      "this looks encrypted by LogRhythm tooling, which s3beat cannot decrypt: enter the plain key, or leave it empty and set S3BEAT_SECRET_ACCESS_KEY",
+    );
   }
   return key;
 }

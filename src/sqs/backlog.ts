@@ -22,7 +22,11 @@ const BACKLOG_ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfM
 export function parseQueueAttributes(a: Record<string, string | undefined>): QueueAttributes {
   const n = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : 0);
   const out: QueueAttributes = {
-    backlog: { visible: n(a.ApproximateNumberOfMessages), in_flight: n(a.ApproximateNumberOfMessagesNotVisible), delayed: n(a.ApproximateNumberOfMessagesDelayed) },
+    backlog: {
+      visible: n(a.ApproximateNumberOfMessages),
+      in_flight: n(a.ApproximateNumberOfMessagesNotVisible),
+      delayed: n(a.ApproximateNumberOfMessagesDelayed),
+    },
   };
   if (a.RedrivePolicy) {
     try {
@@ -87,7 +91,9 @@ export async function deadLetterQueueUrl(client: SQSClient, call: AwsCaller, arn
   const parts = parseQueueArn(arn);
   if (!parts) return undefined;
   const out = await call({ operation: "GetQueueUrl", resourceArn: arn }, () =>
-    client.send(new GetQueueUrlCommand({ QueueName: parts.name, ...(parts.account ? { QueueOwnerAWSAccountId: parts.account } : {}) }), { abortSignal: signal }),
+    client.send(new GetQueueUrlCommand({ QueueName: parts.name, ...(parts.account ? { QueueOwnerAWSAccountId: parts.account } : {}) }), {
+      abortSignal: signal,
+    }),
   );
   return out.QueueUrl || undefined;
 }

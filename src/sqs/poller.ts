@@ -45,46 +45,48 @@ export async function pollQueue(opts: PollerOptions, signal: AbortSignal, receiv
   }
 
   async function loop(): Promise<void> {
-  while (!signal.aborted) {
-    const asked = opts.slots.reserve();
-    if (asked === 0) {
-      health?.enter("waiting-for-worker");
-      await opts.slots.wait(signal);
-      continue;
-    }
-    let messages: ReceivedMessage[];
-    health?.enter("receiving");
-    const started = performance.now();
-    try {
-      messages = await opts.receiver.receive(asked, receiveSignal);
-      errorDelayMs = 1000;
-    } catch (err) {
+    while (!signal.aborted) {
+      const asked = opts.slots.reserve();
+      if (asked === 0) {
+        health?.enter("waiting-for-worker");
+        await opts.slots.wait(signal);
+        continue;
+      }
+      let messages: ReceivedMessage[];
+      health?.enter("receiving");
+      const started = performance.now();
+      try {
+        messages = await opts.receiver.receive(asked, receiveSignal);
+        errorDelayMs = 1000;
+      } catch (err) {
+        opts.slots.unreserve(asked);
+        if (signal.aborted) return;
+        const reason = `ReceiveMessage failed on ${opts.queueName}: ${describeCause(err)}`;
+        opts.observer?.failed(reason, (performance.now() - started) / 1000);
+        opts.log.error({ queue: opts.queueName, ...errorFields(err), retryInMs: errorDelayMs }, reason);
+        health?.enter("backing-off");
+        await sleep(errorDelayMs, signal);
+        errorDelayMs = Math.min(errorDelayMs * 2, 30_000);
+        continue;
+      }
+      opts.observer?.received(messages, (performance.now() - started) / 1000);
+      if (signal.aborted) {
+        opts.slots.unreserve(asked);
+        await Promise.allSettled(messages.map((m) => opts.release(m)));
+        return;
+      }
+      for (const msg of messages) {
+        // Errors are handled inside handle(); the catch only guards against a bug escaping.
+        void opts.slots
+          .add(() => opts.handle(msg))
+          .catch((err: unknown) => {
+            // clear() at shutdown rejects queued, never-started tasks: their messages simply reappear.
+            if ((err as Error)?.name !== "AbortError") opts.log.error({ error: err }, "message handler crashed");
+          });
+      }
+      // Only now: the queued messages hold their slots themselves.
       opts.slots.unreserve(asked);
-      if (signal.aborted) return;
-      const reason = `ReceiveMessage failed on ${opts.queueName}: ${describeCause(err)}`;
-      opts.observer?.failed(reason, (performance.now() - started) / 1000);
-      opts.log.error({ queue: opts.queueName, ...errorFields(err), retryInMs: errorDelayMs }, reason);
-      health?.enter("backing-off");
-      await sleep(errorDelayMs, signal);
-      errorDelayMs = Math.min(errorDelayMs * 2, 30_000);
-      continue;
     }
-    opts.observer?.received(messages, (performance.now() - started) / 1000);
-    if (signal.aborted) {
-      opts.slots.unreserve(asked);
-      await Promise.allSettled(messages.map((m) => opts.release(m)));
-      return;
-    }
-    for (const msg of messages) {
-      // Errors are handled inside handle(); the catch only guards against a bug escaping.
-      void opts.slots.add(() => opts.handle(msg)).catch((err: unknown) => {
-        // clear() at shutdown rejects queued, never-started tasks: their messages simply reappear.
-        if ((err as Error)?.name !== "AbortError") opts.log.error({ error: err }, "message handler crashed");
-      });
-    }
-    // Only now: the queued messages hold their slots themselves.
-    opts.slots.unreserve(asked);
-  }
   }
 }
 

@@ -20,9 +20,27 @@ export interface QueueProblemContext {
 
 export type QueueProblemKind = "missing" | "denied" | "network" | "other";
 
-const NETWORK_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "TimeoutError", "RequestTimeout"]);
+const NETWORK_CODES = new Set([
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "TimeoutError",
+  "RequestTimeout",
+]);
 const MISSING_CODES = new Set(["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "NonExistentQueue"]);
-const DENIED_CODES = new Set(["AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "UnrecognizedClientException"]);
+const DENIED_CODES = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "InvalidClientTokenId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "UnrecognizedClientException",
+]);
 
 /** The kind of problem; network problems (and only those) are expected to go away by themselves. */
 export function queueProblemKind(err: unknown): QueueProblemKind {

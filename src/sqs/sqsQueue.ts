@@ -86,14 +86,14 @@ export class SqsQueue implements MessageReceiver, SettleCalls, DeadLetterSender 
   async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
     const out = await this.#call({ operation: "ReceiveMessage", resourceArn: this.arn }, () =>
       this.#client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.url,
-        MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
-        WaitTimeSeconds: this.#receive.waitTimeSeconds,
-        VisibilityTimeout: this.#receive.visibilitySeconds,
-        MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
-      }),
-      { abortSignal: signal },
+        new ReceiveMessageCommand({
+          QueueUrl: this.url,
+          MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
+          WaitTimeSeconds: this.#receive.waitTimeSeconds,
+          VisibilityTimeout: this.#receive.visibilitySeconds,
+          MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
+        }),
+        { abortSignal: signal },
       ),
     );
     return (out.Messages ?? []).flatMap((m) =>

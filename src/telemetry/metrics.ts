@@ -72,7 +72,9 @@ export class Metrics {
 
   readonly #c = {
     received: this.#counter("sqs_messages_received_total", "SQS messages received", ["queue"]),
-    deleted: this.#counter("sqs_messages_deleted_total", "SQS messages deleted after every event they name was acknowledged (and malformed or test messages)", ["queue"]),
+    deleted: this.#counter("sqs_messages_deleted_total", "SQS messages deleted after every event they name was acknowledged (and malformed or test messages)", [
+      "queue",
+    ]),
     retried: this.#counter("sqs_messages_retried_total", "SQS messages kept for a retry after a failure (visibility set to the backoff)", ["queue"]),
     released: this.#counter("sqs_messages_released_total", "SQS messages given back unfinished at shutdown (visibility 0)", ["queue"]),
     malformed: this.#counter("sqs_messages_malformed_total", "SQS messages whose body is not an S3 notification (logged and deleted)", ["queue"]),
@@ -85,7 +87,9 @@ export class Metrics {
     published: this.#counter("events_published_total", "events handed to the output", ["queue"]),
     acked: this.#counter("events_acked_total", "events acknowledged by the output", ["queue"]),
     truncated: this.#counter("events_truncated_total", "events cut to maxEventBytes", ["queue"]),
-    invalidUtf8: this.#counter("events_invalid_utf8_total", "events whose bytes were not valid UTF-8 (flagged, invalid sequences replaced by U+FFFD)", ["queue"]),
+    invalidUtf8: this.#counter("events_invalid_utf8_total", "events whose bytes were not valid UTF-8 (flagged, invalid sequences replaced by U+FFFD)", [
+      "queue",
+    ]),
     outputWriteErrors: this.#counter("output_write_errors_total", "failed publishes or writes of the output", ["output"]),
     outputReconnects: this.#counter("output_reconnects_total", "connections opened again after a failure or close", ["output", "host"]),
     credRefreshes: this.#counter("credentials_refreshes_total", "successful sts:AssumeRole calls", ["role"]),
@@ -120,12 +124,12 @@ export class Metrics {
   /** Expiry times by role, read into the gauge at scrape time so it counts down between refreshes. */
   readonly #expiries = new Map<string, number>();
   #now: () => number = Date.now;
-  readonly #credExpiry = this.#expiryGauge();
   /** The oldest message age seen per queue since the last `periodEnded()`. */
   #oldestThisPeriod = new Map<string, number>();
 
   constructor(opts: { version: string; defaultMetrics?: boolean; now?: () => number } = { version: "0" }) {
     if (opts.now) this.#now = opts.now;
+    this.#expiryGauge(); // registered with the registry; read at scrape time
     this.#g.info.set({ version: opts.version, node: process.version }, 1);
     this.#g.startTime.set(Math.floor(this.#now() / 1000));
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
@@ -136,7 +140,22 @@ export class Metrics {
     const s = this.stats;
     const released = this.#releasedIds;
     // Series exist from the start at 0, so rate() and alerts see them before the first event.
-    for (const c of [this.#c.received, this.#c.deleted, this.#c.retried, this.#c.released, this.#c.malformed, this.#c.testEvents, this.#c.receiveErrors, this.#c.bytesRead, this.#c.bytesDecoded, this.#c.published, this.#c.acked, this.#c.truncated, this.#c.invalidUtf8]) c.inc(q, 0);
+    for (const c of [
+      this.#c.received,
+      this.#c.deleted,
+      this.#c.retried,
+      this.#c.released,
+      this.#c.malformed,
+      this.#c.testEvents,
+      this.#c.receiveErrors,
+      this.#c.bytesRead,
+      this.#c.bytesDecoded,
+      this.#c.published,
+      this.#c.acked,
+      this.#c.truncated,
+      this.#c.invalidUtf8,
+    ])
+      c.inc(q, 0);
     for (const outcome of ["delivered", "filtered", "not_found", "failed", "too_large", "poison"]) this.#c.objects.inc({ queue, outcome }, 0);
     for (const outcome of ["ok", "failed"]) this.#c.extensions.inc({ queue, outcome }, 0);
     this.#g.inFlight.set(q, 0);

@@ -17,7 +17,10 @@ export interface SummaryInput {
 export function summarize(i: SummaryInput): { message: string; fields: Record<string, unknown> } {
   const delta = statsDelta(i.now, i.prev);
   const backlog = Object.fromEntries(
-    [...i.backlogs].map(([q, b]) => [q, { visible: b.queue.visible, inFlight: b.queue.in_flight, delayed: b.queue.delayed, ...(b.deadLetter ? { deadLetter: b.deadLetter.visible } : {}) }]),
+    [...i.backlogs].map(([q, b]) => [
+      q,
+      { visible: b.queue.visible, inFlight: b.queue.in_flight, delayed: b.queue.delayed, ...(b.deadLetter ? { deadLetter: b.deadLetter.visible } : {}) },
+    ]),
   );
   const waiting = [...i.backlogs.values()].reduce((n, b) => n + b.queue.visible, 0);
   const dlq = [...i.backlogs.values()].reduce((n, b) => n + (b.deadLetter?.visible ?? 0), 0);

@@ -44,11 +44,23 @@ describe("fault suite: S3 and SQS errors", () => {
     try {
       await s.add(corpus("sqr", 40, 800), { perMessage: 2 });
       const sqs = { service: "sqs" } as const;
-      const throttled = proxy.add({ ...sqs, name: "receive throttled", action: "ReceiveMessage", fault: awsError(400, "ThrottlingException"), probability: 0.4 });
+      const throttled = proxy.add({
+        ...sqs,
+        name: "receive throttled",
+        action: "ReceiveMessage",
+        fault: awsError(400, "ThrottlingException"),
+        probability: 0.4,
+      });
       const r500 = proxy.add({ ...sqs, name: "receive 500", action: "ReceiveMessage", fault: awsError(500, "InternalError"), probability: 0.2 });
       const d503 = proxy.add({ ...sqs, name: "delete 503", action: "DeleteMessageBatch", fault: awsError(503, "ServiceUnavailable"), probability: 0.5 });
       const d500 = proxy.add({ ...sqs, name: "delete 500", action: "DeleteMessageBatch", fault: awsError(500, "InternalError"), probability: 0.3 });
-      const v503 = proxy.add({ ...sqs, name: "visibility 503", action: "ChangeMessageVisibility", fault: awsError(503, "ServiceUnavailable"), probability: 0.3 });
+      const v503 = proxy.add({
+        ...sqs,
+        name: "visibility 503",
+        action: "ChangeMessageVisibility",
+        fault: awsError(503, "ServiceUnavailable"),
+        probability: 0.3,
+      });
       const out = `${s.dir}/out`;
       const d = s.start(await s.config({ queueUrl: proxy.via(s.queue.url), sqs: proxy.endpoint, output: fileOutput(out) }));
       await s.waitDrained(120_000);

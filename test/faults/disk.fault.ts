@@ -76,7 +76,8 @@ describe("fault suite: disk", () => {
       const linesAtFree = outputLines(out);
       // (Before the file output held messages, they were all dead-lettered meanwhile: nothing resumes.)
       await waitFor("writing to resume, or the queue to drain", async () => outputLines(out) > linesAtFree || (await s.depth()).queue === 0, 60_000, 50);
-      const resumed = outputLines(out) > linesAtFree ? `writing resumed ${((Date.now() - freedAt) / 1000).toFixed(1)} s after space came back` : "writing never resumed";
+      const resumed =
+        outputLines(out) > linesAtFree ? `writing resumed ${((Date.now() - freedAt) / 1000).toFixed(1)} s after space came back` : "writing never resumed";
       await s.waitDrained(60_000);
       expect((await d.stop()).code).toBe(0);
       const dlq = (await s.depth()).dlq;

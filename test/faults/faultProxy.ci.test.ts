@@ -63,11 +63,17 @@ describe("test/support/faultProxy.ts", () => {
 
   it("classifies query/form requests by Action (SQS, STS) and fires rules by probability", async () => {
     const form = (action: string) =>
-      fetch(`${proxy.endpoint}/`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `Action=${action}&Version=2011-06-15` });
+      fetch(`${proxy.endpoint}/`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: `Action=${action}&Version=2011-06-15`,
+      });
     proxy.add({ service: "sts", action: "AssumeRole", fault: awsError(503, "ServiceUnavailable"), count: 1 });
     const res = await form("AssumeRole");
     expect(res.status).toBe(503);
-    expect(await res.text()).toMatch(/<ErrorResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/"><Error><Type>Receiver<\/Type><Code>ServiceUnavailable<\/Code>/);
+    expect(await res.text()).toMatch(
+      /<ErrorResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/"><Error><Type>Receiver<\/Type><Code>ServiceUnavailable<\/Code>/,
+    );
     const half = proxy.add({ service: "sqs", action: "ListQueues", fault: awsError(500, "InternalError"), probability: 0.5 });
     for (let i = 0; i < 40; i++) await (await form("ListQueues")).text();
     expect(half.hits).toBeGreaterThan(8);

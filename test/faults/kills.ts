@@ -62,8 +62,22 @@ export async function killAt(
       let fired = false;
       const rule = proxy.add(
         point === "during-receive"
-          ? { name: "hold-receive", service: "sqs", action: "ReceiveMessage", fault: { kind: "delay-response", ms: 2000 }, count: 1, onFault: () => void (fired = true) }
-          : { name: "hold-delete", service: "sqs", action: "DeleteMessageBatch", fault: { kind: "delay", ms: 5000 }, count: 1, onFault: () => void (fired = true) },
+          ? {
+              name: "hold-receive",
+              service: "sqs",
+              action: "ReceiveMessage",
+              fault: { kind: "delay-response", ms: 2000 },
+              count: 1,
+              onFault: () => void (fired = true),
+            }
+          : {
+              name: "hold-delete",
+              service: "sqs",
+              action: "DeleteMessageBatch",
+              fault: { kind: "delay", ms: 5000 },
+              count: 1,
+              onFault: () => void (fired = true),
+            },
       );
       try {
         await until(point, () => fired);

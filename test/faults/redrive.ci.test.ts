@@ -14,7 +14,13 @@ describe("fault suite (CI): redrive", () => {
   afterAll(printOwnRows);
 
   it(`a message whose object always answers 500 is retried, never deleted, and dead-lettered after ${MAX_RECEIVES} receives; the others flow`, async () => {
-    const s = await Scenario.create(env, { name: `always-500 object → DLQ after ${MAX_RECEIVES} receives`, slug: "redrive-ci", bucket: BUCKET, ci: true, maxReceiveCount: MAX_RECEIVES });
+    const s = await Scenario.create(env, {
+      name: `always-500 object → DLQ after ${MAX_RECEIVES} receives`,
+      slug: "redrive-ci",
+      bucket: BUCKET,
+      ci: true,
+      maxReceiveCount: MAX_RECEIVES,
+    });
     const proxy = await startFaultProxy({ upstream: env.aws.endpoint });
     try {
       const poisonKey = "rdc/always-500.log";

@@ -21,10 +21,32 @@ describe("fault suite (CI): S3", () => {
       // Three objects, one of them gzipped, have their first two downloads cut mid-body, after a first
       // batch of events was written (plain: 160 KiB of 240; gzip: 64 KiB of 110). A gzip stream cut by
       // the network is not a truncated object: it must be retried, not dead-lettered as poison.
-      const reset = proxy.add({ name: "reset", service: "s3", method: "GET", path: /\/s3c\/obj-(1|5)\.log$/, fault: { kind: "reset-after", bytes: 160 * 1024 }, count: 4 });
-      const resetGz = proxy.add({ name: "reset gz", service: "s3", method: "GET", path: "/s3c/obj-3.log.gz", fault: { kind: "reset-after", bytes: 64 * 1024 }, count: 2 });
+      const reset = proxy.add({
+        name: "reset",
+        service: "s3",
+        method: "GET",
+        path: /\/s3c\/obj-(1|5)\.log$/,
+        fault: { kind: "reset-after", bytes: 160 * 1024 },
+        count: 4,
+      });
+      const resetGz = proxy.add({
+        name: "reset gz",
+        service: "s3",
+        method: "GET",
+        path: "/s3c/obj-3.log.gz",
+        fault: { kind: "reset-after", bytes: 64 * 1024 },
+        count: 2,
+      });
       // And every other GetObject is answered 503 SlowDown (the SDK retries it; three in a row fail the object).
-      const slowDown = proxy.add({ name: "slowdown", service: "s3", method: "GET", path: "/s3c/", fault: awsError(503, "SlowDown"), probability: 0.5, count: 14 });
+      const slowDown = proxy.add({
+        name: "slowdown",
+        service: "s3",
+        method: "GET",
+        path: "/s3c/",
+        fault: awsError(503, "SlowDown"),
+        probability: 0.5,
+        count: 14,
+      });
       const out = `${s.dir}/out`;
       const d = s.start(await s.config({ s3: proxy.endpoint, output: fileOutput(out) }));
       await s.waitDrained(60_000);

@@ -20,7 +20,9 @@ describe("fault suite: SIGKILL", () => {
       await s.add(corpus("kf", 40, 3000, { lineBytes: 80 }), { perMessage: 2 });
       const out = `${s.dir}/out`;
       const cfg = await s.config({ queueUrl: proxy.via(s.queue.url), sqs: proxy.endpoint, s3: proxy.endpoint, output: fileOutput(out) });
-      const { landed, lastExit } = await killAt(s, cfg, proxy, ["random", "mid-object", "during-receive", "random", "before-delete", "mid-object"], () => outputLines(out));
+      const { landed, lastExit } = await killAt(s, cfg, proxy, ["random", "mid-object", "during-receive", "random", "before-delete", "mid-object"], () =>
+        outputLines(out),
+      );
       console.log(`kill-file: kills landed at ${landed.join(", ")} events written`);
       const { tally } = s.finish(await s.fileMessages(out));
       expect(lastExit).toEqual({ code: 0, signal: null });

@@ -19,7 +19,6 @@ describe("fault suite: STS and credentials", () => {
   const env = useTestAws(BUCKET);
   let sts: StsFake;
   let auth: AuthProxy;
-  afterAll(printOwnRows);
   beforeAll(async () => {
     sts = await startStsFake({ account: ACCOUNT });
     sts.addUser(BASE);
@@ -30,6 +29,7 @@ describe("fault suite: STS and credentials", () => {
   afterAll(async () => {
     await auth?.stop();
     await sts?.stop();
+    printOwnRows();
   });
 
   const roleLines = ["assumeRoleFlag: true", `roleArn: ["${ROLE}"]`];
@@ -47,7 +47,15 @@ describe("fault suite: STS and credentials", () => {
       await s.upload([...during, ...after]);
       const out = `${s.dir}/out`;
       const d = s.start(
-        await s.config({ queueUrl: viaAuth(s.queue.url), sqs: auth.endpoint, s3: auth.endpoint, sts: stsProxy.endpoint, credentials: BASE, s3beat: roleLines, output: fileOutput(out) }),
+        await s.config({
+          queueUrl: viaAuth(s.queue.url),
+          sqs: auth.endpoint,
+          s3: auth.endpoint,
+          sts: stsProxy.endpoint,
+          credentials: BASE,
+          s3beat: roleLines,
+          output: fileOutput(out),
+        }),
       );
       await waitFor("the first events", () => outputLines(out) >= 1000, 30_000, 50);
       const down = stsProxy.add({ name: "sts down", service: "sts", fault: { kind: "refuse" } });
@@ -88,7 +96,17 @@ describe("fault suite: STS and credentials", () => {
       slow.add({ name: "slow body", service: "s3", method: "GET", path: big.key, fault: { kind: "slow-body", bytesPerSecond: 1 << 20 } });
       const from = auth.requests.length;
       const out = `${s.dir}/out`;
-      const d = s.start(await s.config({ queueUrl: viaAuth(s.queue.url), sqs: auth.endpoint, s3: slow.endpoint, sts: sts.endpoint, credentials: BASE, s3beat: roleLines, output: fileOutput(out) }));
+      const d = s.start(
+        await s.config({
+          queueUrl: viaAuth(s.queue.url),
+          sqs: auth.endpoint,
+          s3: slow.endpoint,
+          sts: sts.endpoint,
+          credentials: BASE,
+          s3beat: roleLines,
+          output: fileOutput(out),
+        }),
+      );
       await s.waitDrained(90_000);
       expect((await d.stop()).code).toBe(0);
       const { tally } = s.finish(await s.fileMessages(out));

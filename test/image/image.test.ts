@@ -128,7 +128,11 @@ describe(`the container image ${IMAGE}`, () => {
       await putObject(aws, BUCKET, key, i % 2 ? gzipSync(lines(i)) : lines(i));
       keys.push(key);
     }
-    await sendBodies(aws, url, keys.map((key) => s3Notification([{ bucket: BUCKET, key, size: 1 }])));
+    await sendBodies(
+      aws,
+      url,
+      keys.map((key) => s3Notification([{ bucket: BUCKET, key, size: 1 }])),
+    );
     const conf = join(dir.path, "run");
     await mkdir(conf, { recursive: true });
     await writeFile(join(conf, "s3beat.yml"), daemonConfig(url), { mode: 0o644 });
@@ -142,7 +146,12 @@ describe(`the container image ${IMAGE}`, () => {
       .start();
     let stopped = false;
     try {
-      await waitFor("every event acknowledged by the collector", async () => (await queueDepth(aws, url)).visible + (await queueDepth(aws, url)).inFlight === 0, 60_000, 200);
+      await waitFor(
+        "every event acknowledged by the collector",
+        async () => (await queueDepth(aws, url)).visible + (await queueDepth(aws, url)).inFlight === 0,
+        60_000,
+        200,
+      );
       const events = collector.events.slice().filter((e) => typeof e.event.message === "string" && String(e.event.message).startsWith("image object"));
       const messages = events.map((e) => String(e.event.message));
       expect(new Set(messages).size).toBe(6 * 500);
@@ -156,7 +165,11 @@ describe(`the container image ${IMAGE}`, () => {
       collector.set({ ackMode: "never" });
       const more = [0, 1, 2].map((i) => `run/more-${i}.log`);
       for (const key of more) await putObject(aws, BUCKET, key, lines(100));
-      await sendBodies(aws, url, more.map((key) => s3Notification([{ bucket: BUCKET, key, size: 1 }])));
+      await sendBodies(
+        aws,
+        url,
+        more.map((key) => s3Notification([{ bucket: BUCKET, key, size: 1 }])),
+      );
       await waitFor("the three messages to be taken", async () => (await queueDepth(aws, url)).inFlight === 3, 30_000);
       const t0 = Date.now();
       const done = await container.stop({ timeout: 10_000, remove: false });
@@ -192,7 +205,10 @@ describe(`the container image ${IMAGE}`, () => {
     await mkdir(conf, { recursive: true });
     await chmod(conf, 0o777);
     const mount = [{ source: conf, target: "/etc/s3beat", mode: "rw" as const }];
-    const setup = await runOnce(["setup", "--non-interactive", "--set", "sqsQueues=prod-events:us-east-1", "--set", "awsFlag=true", "--set", "output=console"], mount);
+    const setup = await runOnce(
+      ["setup", "--non-interactive", "--set", "sqsQueues=prod-events:us-east-1", "--set", "awsFlag=true", "--set", "output=console"],
+      mount,
+    );
     expect(setup.code).toBe(0);
     const written = await stat(join(conf, "s3beat.yml"));
     expect(written.mode & 0o777).toBe(0o600);

@@ -7,7 +7,19 @@ import { s3Notification } from "../../src/demo/notifications.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { registerSecret } from "../../src/logging/redact.ts";
 import { startAuthProxy, type AuthProxy } from "../support/authProxy.ts";
-import { createBucket, createQueue, putObject, queueDepth, readFileOutput, sendBodies, startTestAws, tempDir, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
+import {
+  createBucket,
+  createQueue,
+  putObject,
+  queueDepth,
+  readFileOutput,
+  sendBodies,
+  startTestAws,
+  tempDir,
+  waitFor,
+  writeConfig,
+  type TestAws,
+} from "../support/aws.ts";
 import { spawnS3beat } from "../support/child.ts";
 import { startStsFake, type StsFake } from "../support/sts.ts";
 
@@ -51,10 +63,20 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
     proxy = await startAuthProxy({ upstream: aws.endpoint, sts, account: "111111111111" });
     dir = await tempDir();
     sts.addUser(BASE);
-    for (const role of [ROLE_A, ROLE_B, ROLE_NO_GET]) sts.addRole({ arn: role, trustedUserArns: [BASE.arn], externalId: EXTERNAL_ID, maxSessionDurationSeconds: 3600 });
-    proxy.allow(ROLE_A, [{ actions: ["sqs:*"], resources: ["queue-a"] }, { actions: ["s3:GetObject", "s3:ListBucket"], resources: ["bucket-a", "bucket-a/*"] }]);
-    proxy.allow(ROLE_B, [{ actions: ["sqs:*"], resources: ["queue-b"] }, { actions: ["s3:GetObject"], resources: ["bucket-b/*"] }]);
-    proxy.allow(ROLE_NO_GET, [{ actions: ["sqs:*"], resources: ["queue-a", "queue-nog"] }, { actions: ["s3:ListBucket"], resources: ["bucket-a"] }]);
+    for (const role of [ROLE_A, ROLE_B, ROLE_NO_GET])
+      sts.addRole({ arn: role, trustedUserArns: [BASE.arn], externalId: EXTERNAL_ID, maxSessionDurationSeconds: 3600 });
+    proxy.allow(ROLE_A, [
+      { actions: ["sqs:*"], resources: ["queue-a"] },
+      { actions: ["s3:GetObject", "s3:ListBucket"], resources: ["bucket-a", "bucket-a/*"] },
+    ]);
+    proxy.allow(ROLE_B, [
+      { actions: ["sqs:*"], resources: ["queue-b"] },
+      { actions: ["s3:GetObject"], resources: ["bucket-b/*"] },
+    ]);
+    proxy.allow(ROLE_NO_GET, [
+      { actions: ["sqs:*"], resources: ["queue-a", "queue-nog"] },
+      { actions: ["s3:ListBucket"], resources: ["bucket-a"] },
+    ]);
     registerSecret(BASE.secretAccessKey);
     await createBucket(aws, "bucket-a");
     await createBucket(aws, "bucket-b");
@@ -153,7 +175,9 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
       const from = proxy.requests.length;
       const stsFrom = sts.calls.length;
       const out = `${dir.path}/expiries`;
-      const daemon = new Daemon(settingsOf(yaml({ queues: ["queue-a:us-east-1"], roles: [ROLE_A], out, extra: ["maxMessagesInFlight: 4"] })), { log: capture().log });
+      const daemon = new Daemon(settingsOf(yaml({ queues: ["queue-a:us-east-1"], roles: [ROLE_A], out, extra: ["maxMessagesInFlight: 4"] })), {
+        log: capture().log,
+      });
       await daemon.start();
       let sent = 0;
       try {
@@ -183,7 +207,9 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
       // One AssumeRole per session: not one per client (S3 and SQS share it) nor per request.
       expect(calls.length).toBe(sessions.size);
       for (let i = 1; i < calls.length; i++) expect(calls[i]!.at - calls[i - 1]!.at).toBeGreaterThan(2000);
-      const sharedByBoth = [...sessions].filter((t) => reqs.some((r) => r.sessionToken === t && r.service === "s3") && reqs.some((r) => r.sessionToken === t && r.service === "sqs"));
+      const sharedByBoth = [...sessions].filter(
+        (t) => reqs.some((r) => r.sessionToken === t && r.service === "s3") && reqs.some((r) => r.sessionToken === t && r.service === "sqs"),
+      );
       expect(sharedByBoth.length).toBeGreaterThanOrEqual(2);
     } finally {
       sts.credentialLifetimeSeconds = undefined;
@@ -236,7 +262,9 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
       await daemon.stop("test done");
     }
     const report = lines.find((l) => String(l.message).startsWith("ReceiveMessage failed"));
-    expect(report?.message).toMatch(/ReceiveMessage on arn:aws:sqs:us-east-1:\d+:queue-noretry failed \(ExpiredToken\): the temporary credentials of arn:aws:iam::111111111111:role\/reader-a are expired or invalid/);
+    expect(report?.message).toMatch(
+      /ReceiveMessage on arn:aws:sqs:us-east-1:\d+:queue-noretry failed \(ExpiredToken\): the temporary credentials of arn:aws:iam::111111111111:role\/reader-a are expired or invalid/,
+    );
     expect(lines.some((l) => String(l.message).includes("invalidated"))).toBe(false);
   });
 
@@ -275,7 +303,9 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
     await daemon.stop("test done");
     transcript.push(String(err?.message));
     expect(err?.name).toBe("StartupError");
-    expect(err?.message).toMatch(/^no queue can be used \(1 of 1 failed\):\n- queue "queue-a:us-east-1" \(region us-east-1, endpoint http:\/\/127\.0\.0\.1:\d+, as role arn:aws:iam::111111111111:role\/reader-[ab]\) cannot be used: /);
+    expect(err?.message).toMatch(
+      /^no queue can be used \(1 of 1 failed\):\n- queue "queue-a:us-east-1" \(region us-east-1, endpoint http:\/\/127\.0\.0\.1:\d+, as role arn:aws:iam::111111111111:role\/reader-[ab]\) cannot be used: /,
+    );
     expect(err?.message).toMatch(want);
   });
 
@@ -284,7 +314,9 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
     await putObject(aws, "bucket-a", "nog/x.log", "x\n");
     await sendBodies(aws, url, [s3Notification([{ bucket: "bucket-a", key: "nog/x.log", size: 2 }])]);
     const { log, lines } = capture();
-    const daemon = new Daemon(settingsOf(yaml({ queues: [viaProxy(url)], roles: [ROLE_NO_GET], out: `${dir.path}/nog`, extra: ["retryBackoff.init: 5m"] })), { log });
+    const daemon = new Daemon(settingsOf(yaml({ queues: [viaProxy(url)], roles: [ROLE_NO_GET], out: `${dir.path}/nog`, extra: ["retryBackoff.init: 5m"] })), {
+      log,
+    });
     await daemon.start();
     try {
       await waitFor("the object to fail", () => daemon.stats.objectsFailed === 1);
@@ -327,7 +359,9 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
 
     it("names the failing step and its fix for a wrong ExternalId", async () => {
       const { code, out } = await check("extid", [ROLE_A], (y) => y.replace(`externalId: ${EXTERNAL_ID}`, "externalId: wrong-external-id"));
-      expect(out).toMatch(/^FAILED +sts:AssumeRole arn:aws:iam::111111111111:role\/reader-a — .*AccessDenied.*Fix: .*check the role's trust policy principal .*externalId/m);
+      expect(out).toMatch(
+        /^FAILED +sts:AssumeRole arn:aws:iam::111111111111:role\/reader-a — .*AccessDenied.*Fix: .*check the role's trust policy principal .*externalId/m,
+      );
       expect(out).toMatch(/^skipped +sqs:GetQueueUrl, sqs:GetQueueAttributes queue-a — because the role could not be assumed/m);
       expect(code).toBe(1);
     });
@@ -336,7 +370,9 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
       const { code, out } = await check("noget", [ROLE_NO_GET]);
       expect(out).toMatch(/^ok +sts:AssumeRole /m);
       expect(out).toMatch(/^ok +s3:ListObjectsV2 bucket-a/m);
-      expect(out).toMatch(/^FAILED +s3:GetObject s3:\/\/bucket-a\/\S+ as arn:aws:iam::111111111111:role\/reader-without-getobject — .*Fix: allow "s3:GetObject" on "arn:aws:s3:::bucket-a\//m);
+      expect(out).toMatch(
+        /^FAILED +s3:GetObject s3:\/\/bucket-a\/\S+ as arn:aws:iam::111111111111:role\/reader-without-getobject — .*Fix: allow "s3:GetObject" on "arn:aws:s3:::bucket-a\//m,
+      );
       expect(code).toBe(1);
     });
 

@@ -13,7 +13,11 @@ import { startStsFake, type StsFake } from "../support/sts.ts";
 const ACCOUNT = "111111111111";
 const BASE = { accessKeyId: "AKIACHECKBASE0000TST", secretAccessKey: "check/Secret+Key0123456789abcdefghijklmn", arn: "arn:aws:iam::222222222222:user/s3beat" };
 // A user whose own IAM policy allows sts:AssumeRole on other roles only.
-const LIMITED = { accessKeyId: "AKIACHECKLIMITED0TST", secretAccessKey: "limited/Secret+Key0123456789abcdefghijk", arn: "arn:aws:iam::222222222222:user/limited" };
+const LIMITED = {
+  accessKeyId: "AKIACHECKLIMITED0TST",
+  secretAccessKey: "limited/Secret+Key0123456789abcdefghijk",
+  arn: "arn:aws:iam::222222222222:user/limited",
+};
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 const READER = role("s3beat-reader");
 const NO_GET = role("s3beat-no-getobject");
@@ -137,7 +141,9 @@ describe("s3beat check: every failure names its cause and its fix", () => {
       name: "no externalId while the trust policy requires one",
       edit: (y) => y.replace(`externalId: ${EXTERNAL_ID}`, 'externalId: ""'),
       exit: 1,
-      lines: [/^FAILED +sts:AssumeRole .*\(4\) the role's trust policy may require an ExternalId .*and externalId is not set.* Fix: .*set externalId to its value/],
+      lines: [
+        /^FAILED +sts:AssumeRole .*\(4\) the role's trust policy may require an ExternalId .*and externalId is not set.* Fix: .*set externalId to its value/,
+      ],
     },
     {
       name: "STS answered 403 with an HTML page",
@@ -154,7 +160,9 @@ describe("s3beat check: every failure names its cause and its fix", () => {
       args: ["--bucket", "no-such-bucket"],
       exit: 1,
       lines: [
-        new RegExp(`^FAILED +s3:HeadBucket no-such-bucket as ${R} — .*bucket "no-such-bucket" does not exist\\. Fix: check the bucket name, and that the bucket is in the account and region you expect`),
+        new RegExp(
+          `^FAILED +s3:HeadBucket no-such-bucket as ${R} — .*bucket "no-such-bucket" does not exist\\. Fix: check the bucket name, and that the bucket is in the account and region you expect`,
+        ),
         new RegExp(`^skipped +s3:ListObjectsV2, s3:GetObject no-such-bucket as ${R} — because s3:HeadBucket failed`),
       ],
     },
@@ -163,7 +171,9 @@ describe("s3beat check: every failure names its cause and its fix", () => {
       roleArn: NO_LIST,
       args: ["--bucket", "logs"],
       exit: 1,
-      lines: [/^FAILED +s3:HeadBucket logs as \S+ — HeadBucket on arn:aws:s3:::logs failed \(AccessDenied\): role \S+ is not allowed to s3:ListBucket \(the permission s3:HeadBucket needs\) on arn:aws:s3:::logs\. Fix: allow "s3:ListBucket" on "arn:aws:s3:::logs" in the policy of role/],
+      lines: [
+        /^FAILED +s3:HeadBucket logs as \S+ — HeadBucket on arn:aws:s3:::logs failed \(AccessDenied\): role \S+ is not allowed to s3:ListBucket \(the permission s3:HeadBucket needs\) on arn:aws:s3:::logs\. Fix: allow "s3:ListBucket" on "arn:aws:s3:::logs" in the policy of role/,
+      ],
     },
     {
       name: "role without s3:GetObject",
@@ -189,7 +199,9 @@ describe("s3beat check: every failure names its cause and its fix", () => {
       name: "HeadBucket answered 403 by a proxy (a page, no XML)",
       args: ["--bucket", "blocked-bucket"],
       exit: 1,
-      lines: [/^FAILED +s3:HeadBucket blocked-bucket as \S+ — .*AccessDenied on s3:ListBucket arn:aws:s3:::blocked-bucket \(HTTP 403, unparsable body\).* Fix: allow "s3:ListBucket" on "arn:aws:s3:::blocked-bucket"/],
+      lines: [
+        /^FAILED +s3:HeadBucket blocked-bucket as \S+ — .*AccessDenied on s3:ListBucket arn:aws:s3:::blocked-bucket \(HTTP 403, unparsable body\).* Fix: allow "s3:ListBucket" on "arn:aws:s3:::blocked-bucket"/,
+      ],
     },
     {
       name: "SQS answered 403 with an HTML page (the SDK's SyntaxError)",
@@ -212,7 +224,9 @@ describe("s3beat check: every failure names its cause and its fix", () => {
       name: "missing queue",
       queues: ["no-such-queue"],
       exit: 1,
-      lines: [/^FAILED +sqs:GetQueueUrl no-such-queue — .*queue "no-such-queue" does not exist in us-east-1.* Fix: check the queue name and region in sqsQueues/],
+      lines: [
+        /^FAILED +sqs:GetQueueUrl no-such-queue — .*queue "no-such-queue" does not exist in us-east-1.* Fix: check the queue name and region in sqsQueues/,
+      ],
     },
     {
       name: "--write without s3:PutObject",
@@ -249,11 +263,18 @@ describe("s3beat check: every failure names its cause and its fix", () => {
       undo?.();
     }
     const lines = out.split("\n").filter((l) => l !== "");
-    for (const re of row.lines) expect(lines.some((l) => re.test(l)), `no line matches ${re}\n${out}`).toBe(true);
+    for (const re of row.lines)
+      expect(
+        lines.some((l) => re.test(l)),
+        `no line matches ${re}\n${out}`,
+      ).toBe(true);
     if (row.inOrder) {
       const line = lines.find((l) => row.lines[0]!.test(l))!;
       const at = row.inOrder.map((w) => line.indexOf(w));
-      expect(at.every((i) => i >= 0), `${JSON.stringify(row.inOrder)} in ${line}`).toBe(true);
+      expect(
+        at.every((i) => i >= 0),
+        `${JSON.stringify(row.inOrder)} in ${line}`,
+      ).toBe(true);
       expect([...at].sort((a, b) => a - b)).toEqual(at);
     }
 

@@ -60,7 +60,12 @@ describe("the daemon as a child process", () => {
 
     const second = spawnS3beat(["run", "-c", cfg]);
     try {
-      await waitFor("the restarted daemon to finish the object", async () => (await queueDepth(aws, url)).inFlight + (await queueDepth(aws, url)).visible === 0, 90_000, 200);
+      await waitFor(
+        "the restarted daemon to finish the object",
+        async () => (await queueDepth(aws, url)).inFlight + (await queueDepth(aws, url)).visible === 0,
+        90_000,
+        200,
+      );
     } finally {
       second.proc.kill("SIGTERM");
     }
@@ -104,7 +109,11 @@ describe("run on a config file that predates the current version", () => {
     await putObject(aws, "legacy-bucket", "l/1.log", "legacy line\n");
     await sendBodies(aws, url, [s3Notification([{ bucket: "legacy-bucket", key: "l/1.log", size: 12 }])]);
     // No configVersion, and the older name of sessionDuration.
-    const cfg = await writeConfig(dir, testConfig(aws, url, { s3beat: ["stsCredsExpirationTime: 2h"], output: `output.file: { path: ${dir}/legacy-out }` }), "legacy.yml");
+    const cfg = await writeConfig(
+      dir,
+      testConfig(aws, url, { s3beat: ["stsCredsExpirationTime: 2h"], output: `output.file: { path: ${dir}/legacy-out }` }),
+      "legacy.yml",
+    );
     const child = spawnS3beat(["run", "-c", cfg]);
     await waitFor("the message deleted", async () => {
       const d = await queueDepth(aws, url);
@@ -113,7 +122,9 @@ describe("run on a config file that predates the current version", () => {
     child.proc.kill("SIGTERM");
     expect((await child.exited).code).toBe(0);
     const logs = logLines(child.stderr());
-    expect(logs.find((l) => String(l.message).includes("is at version 0, current is"))?.message).toMatch(/run node bin\/s3beat\.js migrate-config -c .*legacy\.yml \(defaults apply until then\)/);
+    expect(logs.find((l) => String(l.message).includes("is at version 0, current is"))?.message).toMatch(
+      /run node bin\/s3beat\.js migrate-config -c .*legacy\.yml \(defaults apply until then\)/,
+    );
     expect(logs.some((l) => String(l.message).includes("stsCredsExpirationTime") && String(l.message).includes("legacy name"))).toBe(true);
     expect((await readFileOutput(`${dir}/legacy-out`)).events.map((e) => e.message)).toEqual(["legacy line"]);
   });

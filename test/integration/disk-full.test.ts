@@ -96,7 +96,9 @@ describe("a full disk under the file output", () => {
     await waitFor("a write failing with ENOSPC", () => logs().some((l) => l["error.code"] === "ENOSPC"), 30_000);
     const failure = logs().find((l) => l["error.code"] === "ENOSPC")!;
     expect(failure).toMatchObject({ "log.level": "warn", "file.path": join(out, "s3beat"), failures: 1 });
-    expect(failure.message).toMatch(/^file output: writing .*\/out\/s3beat failed: ENOSPC: no space left on device.*retrying in .*events are kept and written when it succeeds/);
+    expect(failure.message).toMatch(
+      /^file output: writing .*\/out\/s3beat failed: ENOSPC: no space left on device.*retrying in .*events are kept and written when it succeeds/,
+    );
     const readyz = await fetch(`${base}/readyz`);
     expect(readyz.status).toBe(503);
     const ready = (await readyz.json()) as { notReady: { part: string; reason: string }[] };
@@ -153,6 +155,8 @@ describe("a full disk under the file output", () => {
     expect([...seen.values()].filter((n) => n !== 1)).toEqual([]);
     expect(new Set(seen.keys())).toEqual(expected);
     expect(await queueDepth(aws, dlqUrl)).toEqual({ visible: 0, inFlight: 0 });
-    console.log(`disk-full test: ${whileFull.events.length} events written before the disk was full, ${events.length} after; ${counter(metrics, "s3beat_output_write_errors_total")} failed writes while full`);
+    console.log(
+      `disk-full test: ${whileFull.events.length} events written before the disk was full, ${events.length} after; ${counter(metrics, "s3beat_output_write_errors_total")} failed writes while full`,
+    );
   });
 });

@@ -40,7 +40,11 @@ describe("failures lose nothing and stop nothing", () => {
     // The output directory's parent is a regular file: every write fails until it is removed.
     const blocker = `${dir}/blocker`;
     await writeFile(blocker, "not a directory");
-    const cfg = await writeConfig(dir, config(aws, url, `${blocker}/out`, ["visibilityTimeout: 2s", "retryBackoff.init: 1s", "retryBackoff.max: 2s"]), "retry.yml");
+    const cfg = await writeConfig(
+      dir,
+      config(aws, url, `${blocker}/out`, ["visibilityTimeout: 2s", "retryBackoff.init: 1s", "retryBackoff.max: 2s"]),
+      "retry.yml",
+    );
     const { lines: logs, log } = captureLogs();
     const daemon = new Daemon((await loadConfigFile(cfg)).settings, { log });
     await daemon.start();
@@ -49,7 +53,9 @@ describe("failures lose nothing and stop nothing", () => {
       const failure = logs.find((l) => String(l.message).includes("events are kept and written when it succeeds"));
       expect(failure).toMatchObject({ "log.level": "warn", "error.code": expect.stringMatching(/ENOTDIR|EEXIST/), "file.path": `${blocker}/out/s3beat` });
       expect(failure?.message).toMatch(/^file output: cannot open .*\/blocker\/out\/s3beat: .*(ENOTDIR|EEXIST).*retrying in/);
-      expect(daemon.health.readiness().notReady).toEqual([{ part: "output file", reason: expect.stringMatching(/file output: cannot open .*(ENOTDIR|EEXIST)/) }]);
+      expect(daemon.health.readiness().notReady).toEqual([
+        { part: "output file", reason: expect.stringMatching(/file output: cannot open .*(ENOTDIR|EEXIST)/) },
+      ]);
 
       // Held past several visibility timeouts: still in flight, never failed, retried or dead-lettered.
       await new Promise((r) => setTimeout(r, 5000));
@@ -97,7 +103,10 @@ describe("failures lose nothing and stop nothing", () => {
     await daemon.start();
     try {
       // The corrupt object is poison: its message goes to the dead-letter queue at once, not retried.
-      await waitFor("good, malformed and missing messages deleted and the corrupt one dead-lettered", async () => daemon.stats.messagesDeleted === 4 && (await queueDepth(aws, dlqUrl)).visible === 1);
+      await waitFor(
+        "good, malformed and missing messages deleted and the corrupt one dead-lettered",
+        async () => daemon.stats.messagesDeleted === 4 && (await queueDepth(aws, dlqUrl)).visible === 1,
+      );
     } finally {
       await daemon.stop("test done");
     }
@@ -106,7 +115,11 @@ describe("failures lose nothing and stop nothing", () => {
     expect(corruptLog).toMatchObject({ "log.level": "error", queue: "bad-input", bucket: BUCKET, key: "bad/corrupt.log.gz" });
     expect(corruptLog?.message).toMatch(/s3:\/\/failures-bucket\/bad\/corrupt\.log\.gz/);
     expect(typeof corruptLog?.messageId).toBe("string");
-    expect(logs.find((l) => String(l.message).startsWith("malformed notification deleted"))).toMatchObject({ "log.level": "error", queue: "bad-input", bodyExcerpt: "this is { not a notification" });
+    expect(logs.find((l) => String(l.message).startsWith("malformed notification deleted"))).toMatchObject({
+      "log.level": "error",
+      queue: "bad-input",
+      bodyExcerpt: "this is { not a notification",
+    });
     expect(logs.find((l) => String(l.message).includes("NoSuchKey"))?.message).toMatch(/never-uploaded\.log no longer exists/);
 
     const { events } = await readFileOutput(out);

@@ -13,7 +13,11 @@ describe("LogRhythm heartbeats and beat identity (the daemon as a child process)
     await putObject(aws, "hb-bucket", "hb/1.log", "one\n");
     await sendBodies(aws, url, [s3Notification([{ bucket: "hb-bucket", key: "hb/1.log", size: 4 }])]);
     const out = `${dir}/hb-out`;
-    const cfg = await writeConfig(dir, testConfig(aws, url, { s3beat: ["heartbeatinterval: 1s", "beatIdentifier: ignored"], output: `output.file: { path: ${out} }` }), "hb.yml");
+    const cfg = await writeConfig(
+      dir,
+      testConfig(aws, url, { s3beat: ["heartbeatinterval: 1s", "beatIdentifier: ignored"], output: `output.file: { path: ${out} }` }),
+      "hb.yml",
+    );
     const started = Date.now();
     // Used as given, over the file's beatIdentifier.
     const child = spawnS3beat(["run", "-c", cfg], { FullyQualifiedBeatName: "s3beat_siem_prod_01" });
@@ -56,7 +60,11 @@ describe("LogRhythm heartbeats and beat identity (the daemon as a child process)
     await putObject(aws, "hb-bucket", "hb/2.log", "two\n");
     await sendBodies(aws, url, [s3Notification([{ bucket: "hb-bucket", key: "hb/2.log", size: 4 }])]);
     const out = `${dir}/hb-off-out`;
-    const cfg = await writeConfig(dir, testConfig(aws, url, { s3beat: ["heartbeatdisabled: true", "heartbeatinterval: 1s"], output: `output.file: { path: ${out} }` }), "hb-off.yml");
+    const cfg = await writeConfig(
+      dir,
+      testConfig(aws, url, { s3beat: ["heartbeatdisabled: true", "heartbeatinterval: 1s"], output: `output.file: { path: ${out} }` }),
+      "hb-off.yml",
+    );
     const child = spawnS3beat(["run", "-c", cfg]);
     await waitFor("the message deleted", async () => (await queueDepth(aws, url)).inFlight + (await queueDepth(aws, url)).visible === 0);
     await new Promise((r) => setTimeout(r, 1500)); // more than an interval

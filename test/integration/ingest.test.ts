@@ -88,7 +88,11 @@ describe("ingestion end to end (fauxqs over HTTP, file output on disk)", () => {
     const missing = [...expected.keys()].filter((m) => !seen.has(m));
     const duplicated = [...seen.entries()].filter(([, n]) => n > 1);
     const unexpected = [...seen.keys()].filter((m) => !expected.has(m));
-    expect({ missing: missing.slice(0, 3), duplicated: duplicated.slice(0, 3), unexpected: unexpected.slice(0, 3) }).toEqual({ missing: [], duplicated: [], unexpected: [] });
+    expect({ missing: missing.slice(0, 3), duplicated: duplicated.slice(0, 3), unexpected: unexpected.slice(0, 3) }).toEqual({
+      missing: [],
+      duplicated: [],
+      unexpected: [],
+    });
     expect(events.length).toBe(expected.size);
 
     // Event ids are unique per (bucket, key, offset).

@@ -115,12 +115,14 @@ describe("log lines of the daemon (a child process, the emulator)", () => {
     const cfg = await writeConfig(dir, logsConfig(aws, url, out, { logging: ["metrics.period: 1s"] }), "json.yml"); // format unset: auto
     const child = run(cfg);
     const find = (pred: (l: Line) => boolean) => lines(child).find(pred);
-    await waitFor("the malformed notification and the corrupt object to be logged, and a summary", () =>
-      Boolean(
-        find((l) => messageOf(l).startsWith("malformed notification deleted")) &&
-          find((l) => l.key === "json/corrupt.log.gz" && l["log.level"] === "error") &&
-          find((l) => messageOf(l).startsWith("in the last ") || messageOf(l).startsWith("idle: ")),
-      ),
+    await waitFor(
+      "the malformed notification and the corrupt object to be logged, and a summary",
+      () =>
+        Boolean(
+          find((l) => messageOf(l).startsWith("malformed notification deleted")) &&
+            find((l) => l.key === "json/corrupt.log.gz" && l["log.level"] === "error") &&
+            find((l) => messageOf(l).startsWith("in the last ") || messageOf(l).startsWith("idle: ")),
+        ),
       30_000,
     );
     await waitFor("the good object's event", async () => (await readFileOutput(out).catch(() => ({ events: [] }))).events.length === 1, 30_000);
@@ -184,7 +186,9 @@ describe("log lines of the daemon (a child process, the emulator)", () => {
     // `[2026-01-02 03:04:05.678 +0000] INFO: s3beat started`
     expect(startedLine).toMatch(/^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} [+-]\d{4}\] INFO: s3beat started$/);
     expect(screen.find((l) => l.includes("s3beat stopped"))).toMatch(/^\[[^\]]+\] INFO: s3beat stopped\b/);
-    expect(screen.find((l) => l.includes("idle: no messages"))).toMatch(/^\[[^\]]+\] INFO: idle: no messages in the last 1s; 0 in flight, 0 waiting in the queue$/);
+    expect(screen.find((l) => l.includes("idle: no messages"))).toMatch(
+      /^\[[^\]]+\] INFO: idle: no messages in the last 1s; 0 in flight, 0 waiting in the queue$/,
+    );
     // Nothing on it is a JSON log line.
     expect(screen.filter((l) => l.trimStart().startsWith("{"))).toEqual([]);
     expect(p.screen()).not.toContain('"log.level"');
@@ -258,7 +262,9 @@ describe("log lines of the daemon (a child process, the emulator)", () => {
       // The warning is one screen line, the newline and the ESC written out as text.
       const warning = screen.filter((l) => l.includes("no longer exists (NoSuchKey)"));
       expect(warning).toHaveLength(1);
-      expect(warning[0]).toContain(`WARN: object s3://${BUCKET}/logs/gone\\nFORGED {"log.level":"error","message":"forged"}\\u001b[31mred.log no longer exists`);
+      expect(warning[0]).toContain(
+        `WARN: object s3://${BUCKET}/logs/gone\\nFORGED {"log.level":"error","message":"forged"}\\u001b[31mred.log no longer exists`,
+      );
       // The terminal never received the key's ESC: the raw output has no `ESC[31mred`, only the text.
       const raw = p.raw();
       expect(raw).not.toContain("\u001b[31mred");
@@ -277,8 +283,16 @@ describe("log lines of the daemon (a child process, the emulator)", () => {
       const { aws, dir } = env;
       const off = await createQueue(aws, "metrics-off");
       const on = await createQueue(aws, "metrics-on");
-      const offCfg = await writeConfig(dir, logsConfig(aws, off.url, `${dir}/metrics-off-out`, { logging: ["metrics.enabled: false", "metrics.period: 1s"] }), "metrics-off.yml");
-      const onCfg = await writeConfig(dir, logsConfig(aws, on.url, `${dir}/metrics-on-out`, { logging: ["metrics.enabled: true", "metrics.period: 1s"] }), "metrics-on.yml");
+      const offCfg = await writeConfig(
+        dir,
+        logsConfig(aws, off.url, `${dir}/metrics-off-out`, { logging: ["metrics.enabled: false", "metrics.period: 1s"] }),
+        "metrics-off.yml",
+      );
+      const onCfg = await writeConfig(
+        dir,
+        logsConfig(aws, on.url, `${dir}/metrics-on-out`, { logging: ["metrics.enabled: true", "metrics.period: 1s"] }),
+        "metrics-on.yml",
+      );
 
       const silent = run(offCfg);
       await waitFor("the daemon without metrics to start", () => lines(silent).some((l) => l.message === "s3beat started"), 30_000);
@@ -293,7 +307,12 @@ describe("log lines of the daemon (a child process, the emulator)", () => {
       await stop(chatty);
       await stop(silent);
 
-      expect(idle()[0]).toMatchObject({ "log.level": "info", idle: true, periodSeconds: 1, message: "idle: no messages in the last 1s; 0 in flight, 0 waiting in the queue" });
+      expect(idle()[0]).toMatchObject({
+        "log.level": "info",
+        idle: true,
+        periodSeconds: 1,
+        message: "idle: no messages in the last 1s; 0 in flight, 0 waiting in the queue",
+      });
       const stamps = idle().map((l) => Date.parse(String(l["@timestamp"])));
       for (let i = 2; i < stamps.length; i++) expect(stamps[i]! - stamps[i - 1]!).toBeGreaterThanOrEqual(500); // a period apart, not a burst
       expect(lines(silent).filter(isSummary)).toEqual([]);

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { writeFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfigText } from "../../src/config/load.ts";
 import { Daemon } from "../../src/daemon.ts";
 import { s3Notification } from "../../src/demo/notifications.ts";
@@ -21,7 +21,11 @@ async function uploadObjects(env: ReturnType<typeof useTestAws>, queue: string, 
     await putObject(env.aws, BUCKET, key, Array.from({ length: lines }, (_, j) => `obj=${i} line=${j}`).join("\n") + "\n");
     keys.push(key);
   }
-  await sendBodies(env.aws, queue, keys.map((key) => s3Notification([{ bucket: BUCKET, key, size: 1 }])));
+  await sendBodies(
+    env.aws,
+    queue,
+    keys.map((key) => s3Notification([{ bucket: BUCKET, key, size: 1 }])),
+  );
   return keys;
 }
 
@@ -75,7 +79,9 @@ describe("output.logstash end to end: S3 objects -> daemon -> lumberjack v2 serv
       const { url } = await createQueue(env.aws, `lj-${tls}-${level}`);
       const keys = await uploadObjects(env, url, `e2e-${tls}-${level}`, 10, 5000);
       const lines = [`hosts: ["${server.address}"]`, `compression_level: ${level}`, ...(tls ? [`ssl.certificate_authorities: ["${caFile}"]`] : [])];
-      const daemon = new Daemon(loadConfigText(yaml(env, url, lines), "lj.yml").settings, { log: createLogger({ level: "warn", format: "json", destination: new Writable({ write: (_c, _e, cb) => cb() }) }) });
+      const daemon = new Daemon(loadConfigText(yaml(env, url, lines), "lj.yml").settings, {
+        log: createLogger({ level: "warn", format: "json", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+      });
       await daemon.start();
       try {
         await waitFor("every message deleted", () => daemon.stats.messagesDeleted === keys.length, 120_000);
@@ -102,7 +108,10 @@ describe("output.logstash end to end: S3 objects -> daemon -> lumberjack v2 serv
       await uploadObjects(env, url, "wrong-ca", 1, 10);
       const logs: string[] = [];
       const log = createLogger({ level: "info", format: "json", destination: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) });
-      const daemon = new Daemon(loadConfigText(yaml(env, url, [`hosts: ["${server.address}"]`, `ssl.certificate_authorities: ["${otherCaFile}"]`]), "lj.yml").settings, { log });
+      const daemon = new Daemon(
+        loadConfigText(yaml(env, url, [`hosts: ["${server.address}"]`, `ssl.certificate_authorities: ["${otherCaFile}"]`]), "lj.yml").settings,
+        { log },
+      );
       await daemon.start();
       try {
         await waitFor("the TLS failure to be logged", () => logs.some((l) => /TLS handshake with 127\.0\.0\.1:\d+ failed/.test(l)), 20_000);
@@ -126,9 +135,12 @@ describe("output.logstash end to end: S3 objects -> daemon -> lumberjack v2 serv
     try {
       const { url } = await createQueue(env.aws, `lj-${heal ? "noack" : "drop"}`);
       const keys = await uploadObjects(env, url, `flaky-${heal ? "noack" : "drop"}`, 4, 2000);
-      const daemon = new Daemon(loadConfigText(yaml(env, url, [`hosts: ["${server.address}"]`, "timeout: 1s", "backoff.init: 1s", "backoff.max: 2s"]), "lj.yml").settings, {
-        log: createLogger({ level: "error", format: "json", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
-      });
+      const daemon = new Daemon(
+        loadConfigText(yaml(env, url, [`hosts: ["${server.address}"]`, "timeout: 1s", "backoff.init: 1s", "backoff.max: 2s"]), "lj.yml").settings,
+        {
+          log: createLogger({ level: "error", format: "json", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+        },
+      );
       await daemon.start();
       try {
         if (heal) {
@@ -159,7 +171,11 @@ describe("output.logstash end to end: S3 objects -> daemon -> lumberjack v2 serv
       const { url } = await createQueue(env.aws, "lj-down");
       await server.down();
       const keys = await uploadObjects(env, url, "down", 30, 500);
-      const cfg = await writeConfig(env.dir, yaml(env, url, [`hosts: ["${server.address}"]`, "backoff.init: 1s", "backoff.max: 2s"], ["maxMessagesInFlight: 4"]), "lj-down.yml");
+      const cfg = await writeConfig(
+        env.dir,
+        yaml(env, url, [`hosts: ["${server.address}"]`, "backoff.init: 1s", "backoff.max: 2s"], ["maxMessagesInFlight: 4"]),
+        "lj-down.yml",
+      );
       const child = spawnS3beat(["run", "-c", cfg]);
       try {
         await waitFor("messages to be taken", async () => (await queueDepth(env.aws, url)).inFlight > 0, 20_000);
@@ -171,14 +187,20 @@ describe("output.logstash end to end: S3 objects -> daemon -> lumberjack v2 serv
           // Backpressure: no more than maxMessagesInFlight taken while the collector is down.
           expect(depth.inFlight).toBeLessThanOrEqual(4);
           expect(depth.visible).toBeGreaterThanOrEqual(26);
-          rss.push(Number(/VmRSS:\s+(\d+)/.exec(await import("node:fs/promises").then((fs) => fs.readFile(`/proc/${child.proc.pid}/status`, "utf8")))?.[1]) * 1024);
+          rss.push(
+            Number(/VmRSS:\s+(\d+)/.exec(await import("node:fs/promises").then((fs) => fs.readFile(`/proc/${child.proc.pid}/status`, "utf8")))?.[1]) * 1024,
+          );
         }
         expect(Math.max(...rss) - Math.min(...rss)).toBeLessThan(40 * 1024 * 1024);
         await server.restart();
-        await waitFor("the queue to drain", async () => {
-          const d = await queueDepth(env.aws, url);
-          return d.visible + d.inFlight === 0;
-        }, 90_000);
+        await waitFor(
+          "the queue to drain",
+          async () => {
+            const d = await queueDepth(env.aws, url);
+            return d.visible + d.inFlight === 0;
+          },
+          90_000,
+        );
       } finally {
         child.proc.kill("SIGTERM");
         await child.exited;

@@ -82,12 +82,17 @@ function output(hosts: LumberjackServer[] | string[], overrides: Partial<Logstas
   return o;
 }
 
-const tlsSettings = (ca: string, mode: LogstashTlsSettings["verificationMode"] = "full"): LogstashTlsSettings => ({ certificateAuthorities: [ca], verificationMode: mode });
+const tlsSettings = (ca: string, mode: LogstashTlsSettings["verificationMode"] = "full"): LogstashTlsSettings => ({
+  certificateAuthorities: [ca],
+  verificationMode: mode,
+});
 
 /** Events `event 000000` … numbered from `from`. */
 function events(count: number, from = 0): BeatEvent[] {
   const ref = { bucket: "logs", key: "app/01.log", region: "eu-west-1" };
-  return Array.from({ length: count }, (_, i) => buildEvent(ref, { offset: from + i, text: `event ${String(from + i).padStart(6, "0")}`, truncated: false }, "0.1.0"));
+  return Array.from({ length: count }, (_, i) =>
+    buildEvent(ref, { offset: from + i, text: `event ${String(from + i).padStart(6, "0")}`, truncated: false }, "0.1.0"),
+  );
 }
 
 const messages = (s: LumberjackServer | LumberjackServer[]) => (Array.isArray(s) ? s : [s]).flatMap((x) => x.events.map((e) => String(e.event.message)));
@@ -179,7 +184,11 @@ describe("lumberjack output: delivery", () => {
     // No fourth window while none of the three is acknowledged. A fixed wait, as it proves that
     // something does not happen; short, as the output sends a window within milliseconds.
     await new Promise((r) => setTimeout(r, 100));
-    expect(srv.windows.map((w) => [w.connection, w.size])).toEqual([[1, 10], [1, 10], [1, 10]]);
+    expect(srv.windows.map((w) => [w.connection, w.size])).toEqual([
+      [1, 10],
+      [1, 10],
+      [1, 10],
+    ]);
     expect(tracked.some((t) => t.resolved)).toBe(false);
     srv.set({ ackMode: "window" });
     await Promise.all(tracked.map((t) => t.promise));
@@ -205,7 +214,7 @@ describe("lumberjack output: delivery", () => {
     const srv = await server();
     const o = output([srv]);
     const batch = events(3);
-    batch[1]!.message = "ünïcødé ✓ \u0000 \"quoted\"";
+    batch[1]!.message = 'ünïcødé ✓ \u0000 "quoted"';
     batch[2]!.message = "x".repeat(300_000);
     await o.publish(batch);
     expect(srv.events.map((e) => e.event)).toEqual(JSON.parse(JSON.stringify(batch)));
@@ -274,7 +283,9 @@ describe("lumberjack output: TLS", () => {
     await until("the TLS failure to be logged", () => lines.some((l) => l.level >= WARN && /TLS handshake/.test(l.msg)));
     const warning = lines.find((l) => l.level >= WARN && /TLS handshake/.test(l.msg))!.msg;
     expect(warning).toMatch(
-      new RegExp(`TLS handshake with 127\\.0\\.0\\.1:${srv.port} failed: (unable to verify the first certificate|self-signed certificate in certificate chain) — check output\\.logstash\\.ssl\\.certificate_authorities \\(or verification_mode\\)`),
+      new RegExp(
+        `TLS handshake with 127\\.0\\.0\\.1:${srv.port} failed: (unable to verify the first certificate|self-signed certificate in certificate chain) — check output\\.logstash\\.ssl\\.certificate_authorities \\(or verification_mode\\)`,
+      ),
     );
     await until("several retries", () => lines.filter((l) => /TLS handshake/.test(l.msg)).length > 2);
     expect(t.resolved).toBe(false);
@@ -337,8 +348,19 @@ describe("lumberjack output: TLS", () => {
   });
 
   it.each([
-    { name: "plain TCP to a TLS input", tlsServer: true, ssl: undefined, message: /closed by the server before any ACK \(if its Beats input uses TLS, configure output\.logstash\.ssl\)/ },
-    { name: "TLS to a plain input", tlsServer: false, ssl: true, message: /TLS handshake with 127\.0\.0\.1:\d+ failed: .* — is TLS enabled on the collector's Beats input\? \(otherwise set output\.logstash\.ssl\.enabled: false\)/ },
+    {
+      name: "plain TCP to a TLS input",
+      tlsServer: true,
+      ssl: undefined,
+      message: /closed by the server before any ACK \(if its Beats input uses TLS, configure output\.logstash\.ssl\)/,
+    },
+    {
+      name: "TLS to a plain input",
+      tlsServer: false,
+      ssl: true,
+      message:
+        /TLS handshake with 127\.0\.0\.1:\d+ failed: .* — is TLS enabled on the collector's Beats input\? \(otherwise set output\.logstash\.ssl\.enabled: false\)/,
+    },
   ])("$name: the message says which side to change", async ({ tlsServer: useTls, ssl, message }) => {
     const srv = useTls ? await tlsServer() : await server();
     const { log, lines } = memoryLog();

@@ -97,7 +97,10 @@ interface Seen {
 /** Every event of the file output, streamed line by line (the files hold hundreds of MB); messages are not kept. */
 async function readEvents(dir: string): Promise<Seen[]> {
   const seen: Seen[] = [];
-  const names = (await readdir(dir)).filter((n) => n.startsWith("s3beat")).sort().reverse();
+  const names = (await readdir(dir))
+    .filter((n) => n.startsWith("s3beat"))
+    .sort()
+    .reverse();
   for (const name of names) {
     const lines = createInterface({ input: createReadStream(join(dir, name)), crlfDelay: Infinity });
     for await (const line of lines) {
@@ -179,7 +182,14 @@ describe("memory stays bounded by the settings, whatever the objects hold", () =
 
     const stopped = logs.find((l) => String(l.message).startsWith("s3beat stopped"));
     const stats = stopped?.stats as Record<string, number>;
-    expect(stats).toMatchObject({ objectsTooLarge: 1, objectsRead: LONG_OBJECTS + 1, objectsFailed: 0, objectsPoison: 0, messagesDeleted: LONG_OBJECTS + 2, messagesRetried: 0 });
+    expect(stats).toMatchObject({
+      objectsTooLarge: 1,
+      objectsRead: LONG_OBJECTS + 1,
+      objectsFailed: 0,
+      objectsPoison: 0,
+      messagesDeleted: LONG_OBJECTS + 2,
+      messagesRetried: 0,
+    });
     expect(stats.eventsTruncated).toBe(5 * LONG_OBJECTS);
     expect(stats.eventsInvalidUtf8).toBe(LONG_OBJECTS);
     // Deleted, not retried and not dead-lettered.

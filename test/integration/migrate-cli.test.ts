@@ -53,7 +53,9 @@ describe("a pending migration", () => {
 
     expect(run.stdout).toContain(`migrated ${file} from version 0 to version 1 (the original is kept as ${file}.bak-v0):`);
     expect(run.stdout).toContain("\n     renamed assumeRoleArn → roleArn on line 13 (value and comments kept)\n");
-    expect(run.stdout).toContain('\n     added assumeRoleFlag: false, roleSessionName: s3beat, externalId: "", disableAuthRetry: false (after secretAccessKey on line 11)\n');
+    expect(run.stdout).toContain(
+      '\n     added assumeRoleFlag: false, roleSessionName: s3beat, externalId: "", disableAuthRetry: false (after secretAccessKey on line 11)\n',
+    );
     expect(run.stdout).toContain("\n  added configVersion: 1 at the end of the file\n");
     // Encrypted secrets: the user is told which keys, the option that replaces them and the variables to set.
     expect(run.stdout).toContain(
@@ -163,7 +165,10 @@ describe("refused files are left byte-identical (exit 2)", () => {
 
   it("a file with both a legacy name and its new name, even with --dry-run", async () => {
     const original = await place({ text: "s3beat:\n  awsFlag: true\n  roleArn: []\n  assumeRoleArn: []\noutput.console:\n" });
-    for (const args of [["-c", file], ["-c", file, "--dry-run"]]) {
+    for (const args of [
+      ["-c", file],
+      ["-c", file, "--dry-run"],
+    ]) {
       const run = await migrateConfig(...args);
       expect(run.code).toBe(2);
       expect(run.stdout).toBe("");
@@ -223,7 +228,9 @@ describe("--secrets-from-env (LogRhythm-encrypted credentials)", () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain("\n-  accessKeyID: '[REDACTED]'   # encrypted by lrctl\n-  secretAccessKey: [REDACTED]  # rotated 2024-01\n");
-    expect(run.stdout).toContain("\n+  accessKeyID: '${S3BEAT_ACCESS_KEY_ID}'   # encrypted by lrctl\n+  secretAccessKey: ${S3BEAT_SECRET_ACCESS_KEY}  # rotated 2024-01\n");
+    expect(run.stdout).toContain(
+      "\n+  accessKeyID: '${S3BEAT_ACCESS_KEY_ID}'   # encrypted by lrctl\n+  secretAccessKey: ${S3BEAT_SECRET_ACCESS_KEY}  # rotated 2024-01\n",
+    );
     expect(run.stdout).toContain("\n+  # Cross-account access\n");
     expect(run.stdout).toContain(
       `dry run: nothing written. Without --dry-run, ${file} goes from version 0 to version 1.\n` +
@@ -254,6 +261,10 @@ describe("--secrets-from-env (LogRhythm-encrypted credentials)", () => {
     ]);
     expect(leaked(run)).toEqual([]);
     expect(await readFile(file)).toEqual(await readFile(fixture("logrhythm-encrypted.secrets-from-env.expected.yml")));
-    expect(await migrateConfig("-c", file, "--secrets-from-env")).toEqual({ code: 0, stdout: `nothing to migrate: ${file} is already at version 1\n`, stderr: "" });
+    expect(await migrateConfig("-c", file, "--secrets-from-env")).toEqual({
+      code: 0,
+      stdout: `nothing to migrate: ${file} is already at version 1\n`,
+      stderr: "",
+    });
   });
 });

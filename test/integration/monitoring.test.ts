@@ -15,7 +15,7 @@ import { silentLogger } from "../../src/logging/logger.ts";
 import type { MessageReceiver } from "../../src/sqs/sqsQueue.ts";
 import { createQueue, putObject, queueDepth, readFileOutput, sendBodies, useTestAws, waitFor, writeConfig, type TestAws } from "../support/aws.ts";
 import { spawnS3beat, type Child } from "../support/child.ts";
-import { startLumberjackServer, type LumberjackServer } from "../support/lumberjackServer.ts";
+import { startLumberjackServer } from "../support/lumberjackServer.ts";
 import { getJson, scrape, type Scrape } from "../support/metrics.ts";
 import { startStsFake, type StsFake } from "../support/sts.ts";
 
@@ -58,11 +58,15 @@ async function uploadCorpus(aws: TestAws, queueUrl: string, prefix: string, obje
 /** The endpoint's base URL, from the daemon's own log line (it listens on port 0). */
 async function endpointOf(child: Child): Promise<string> {
   let url = "";
-  await waitFor("the http endpoint to listen", () => {
-    const m = /http endpoint listening on (127\.0\.0\.1):(\d+)/.exec(child.stderr());
-    if (m) url = `http://${m[1]}:${m[2]}`;
-    return url !== "";
-  }, 30_000);
+  await waitFor(
+    "the http endpoint to listen",
+    () => {
+      const m = /http endpoint listening on (127\.0\.0\.1):(\d+)/.exec(child.stderr());
+      if (m) url = `http://${m[1]}:${m[2]}`;
+      return url !== "";
+    },
+    30_000,
+  );
   return url;
 }
 
@@ -154,10 +158,16 @@ describe("the HTTP endpoint of the running daemon", () => {
 
       // The backlog gauges follow the queue (read once per metrics period): drained, DLQ holding two.
       let m = last;
-      await waitFor("the backlog gauges to show the drained queue", async () => {
-        m = await scrape(url);
-        return m.value("s3beat_sqs_queue_messages", { queue, state: "visible" }) === 0 && m.value("s3beat_sqs_queue_messages", { queue, state: "in_flight" }) === 0;
-      }, 20_000);
+      await waitFor(
+        "the backlog gauges to show the drained queue",
+        async () => {
+          m = await scrape(url);
+          return (
+            m.value("s3beat_sqs_queue_messages", { queue, state: "visible" }) === 0 && m.value("s3beat_sqs_queue_messages", { queue, state: "in_flight" }) === 0
+          );
+        },
+        20_000,
+      );
       const depth = await queueDepth(env.aws, queueUrl);
       expect(depth).toEqual({ visible: 0, inFlight: 0 });
       expect(m.value("s3beat_sqs_dead_letter_queue_messages", { queue, state: "visible" })).toBe(2);
@@ -242,7 +252,9 @@ describe("readiness and liveness (the daemon in-process, so a test can break its
   it("/readyz names the output while the collector is down and is 200 again once it is back", async () => {
     const server = await startLumberjackServer();
     const { url: queueUrl } = await createQueue(env.aws, "ready-output");
-    const daemon = new Daemon(settingsFor(queueUrl, `output.logstash: { hosts: ["${server.address}"], backoff.init: 1s, backoff.max: 1s }`), { log: silentLogger() });
+    const daemon = new Daemon(settingsFor(queueUrl, `output.logstash: { hosts: ["${server.address}"], backoff.init: 1s, backoff.max: 1s }`), {
+      log: silentLogger(),
+    });
     await daemon.start();
     try {
       const url = `http://127.0.0.1:${daemon.httpAddress!.port}`;
@@ -250,11 +262,15 @@ describe("readiness and liveness (the daemon in-process, so a test can break its
       await server.down();
       // Heartbeats (every second) keep the output trying, so the failure shows without any event.
       let body: Record<string, unknown> = {};
-      await waitFor("not ready because of the output", async () => {
-        const r = await getJson(url, "/readyz");
-        body = r.body;
-        return r.status === 503;
-      }, 20_000);
+      await waitFor(
+        "not ready because of the output",
+        async () => {
+          const r = await getJson(url, "/readyz");
+          body = r.body;
+          return r.status === 503;
+        },
+        20_000,
+      );
       const notReady = body.notReady as { part: string; reason: string }[];
       expect(notReady.map((p) => p.part)).toEqual(["output logstash"]);
       expect(notReady[0]!.reason).toMatch(new RegExp(`logstash output: .*${server.port}`));
@@ -277,11 +293,15 @@ describe("readiness and liveness (the daemon in-process, so a test can break its
       await waitFor("ready", async () => (await getJson(url, "/readyz")).status === 200, 20_000);
       await env.aws.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
       let body: Record<string, unknown> = {};
-      await waitFor("not ready because of the queue", async () => {
-        const r = await getJson(url, "/readyz");
-        body = r.body;
-        return r.status === 503;
-      }, 20_000);
+      await waitFor(
+        "not ready because of the queue",
+        async () => {
+          const r = await getJson(url, "/readyz");
+          body = r.body;
+          return r.status === 503;
+        },
+        20_000,
+      );
       const notReady = body.notReady as { part: string; reason: string }[];
       expect(notReady.map((p) => p.part)).toEqual([`queue ${name}`]);
       expect(notReady[0]!.reason).toMatch(/^ReceiveMessage failed on ready-queue: .*(NonExistentQueue|does not exist)/i);
@@ -313,13 +333,20 @@ describe("readiness and liveness (the daemon in-process, so a test can break its
       const url = `http://127.0.0.1:${daemon.httpAddress!.port}`;
       expect((await getJson(url, "/healthz")).status).toBe(200);
       let body: Record<string, unknown> = {};
-      await waitFor("wedged", async () => {
-        const r = await getJson(url, "/healthz");
-        body = r.body;
-        return r.status === 503;
-      }, 20_000);
+      await waitFor(
+        "wedged",
+        async () => {
+          const r = await getJson(url, "/healthz");
+          body = r.body;
+          return r.status === 503;
+        },
+        20_000,
+      );
       expect(calls).toBeGreaterThanOrEqual(2);
-      expect(body).toMatchObject({ status: "wedged", stuck: [{ part: `queue ${name}`, reason: expect.stringMatching(/ReceiveMessage call has not returned for \d+s/) }] });
+      expect(body).toMatchObject({
+        status: "wedged",
+        stuck: [{ part: `queue ${name}`, reason: expect.stringMatching(/ReceiveMessage call has not returned for \d+s/) }],
+      });
     } finally {
       await daemon.stop("test done");
     }
@@ -343,7 +370,14 @@ function listeningSockets(pid: number): { address: string; port: number }[] {
       const f = row.trim().split(/\s+/);
       if (f.length < 10 || f[3] !== "0A" || !inodes.has(f[9]!)) continue;
       const [hex, port] = f[1]!.split(":");
-      const address = hex!.length === 8 ? hex!.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join(".") : hex!;
+      const address =
+        hex!.length === 8
+          ? hex!
+              .match(/../g)!
+              .reverse()
+              .map((b) => parseInt(b, 16))
+              .join(".")
+          : hex!;
       out.push({ address, port: parseInt(port!, 16) });
     }
   }

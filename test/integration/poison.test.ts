@@ -32,7 +32,9 @@ const ref = (key: string) => ({ bucket: BUCKET, key, size: 1 });
 async function drain(aws: TestAws, url: string): Promise<Message[]> {
   const out: Message[] = [];
   for (;;) {
-    const r = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 600, MessageAttributeNames: ["All"] }));
+    const r = await aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 600, MessageAttributeNames: ["All"] }),
+    );
     if (!r.Messages?.length) return out;
     out.push(...r.Messages);
   }
@@ -74,7 +76,14 @@ describe("poison objects go to the dead-letter queue at once", () => {
       dir,
       testConfig(aws, url, {
         // A short backoff: were poison retried, it would come back within the wait below.
-        s3beat: ["retryBackoff.init: 1s", "retryBackoff.max: 2s", "fileSelectors:", '  - keyRegex: "^json/"', "    decoder: json", "    expandEventListFromField: Records"],
+        s3beat: [
+          "retryBackoff.init: 1s",
+          "retryBackoff.max: 2s",
+          "fileSelectors:",
+          '  - keyRegex: "^json/"',
+          "    decoder: json",
+          "    expandEventListFromField: Records",
+        ],
         output: `output.file: { path: ${out} }`,
       }),
       "poison.yml",
@@ -83,7 +92,11 @@ describe("poison objects go to the dead-letter queue at once", () => {
     const daemon = new Daemon((await loadConfigFile(cfg)).settings, { log });
     await daemon.start();
     try {
-      await waitFor("4 poison messages dead-lettered and 2 good ones deleted", async () => daemon.stats.messagesDeleted === 2 && (await queueDepth(aws, dlqUrl)).visible === 4, 60_000);
+      await waitFor(
+        "4 poison messages dead-lettered and 2 good ones deleted",
+        async () => daemon.stats.messagesDeleted === 2 && (await queueDepth(aws, dlqUrl)).visible === 4,
+        60_000,
+      );
       await new Promise((r) => setTimeout(r, 3000)); // longer than the backoff: nothing comes back
     } finally {
       await daemon.stop("test done");
@@ -110,12 +123,21 @@ describe("poison objects go to the dead-letter queue at once", () => {
     const poison = poisonLines(logs);
     expect(poison).toHaveLength(4);
     const byKey = new Map(poison.map((l) => [l.key, l]));
-    expect(byKey.get("gz/truncated.log.gz")).toMatchObject({ "log.level": "error", queue: "poison", bucket: BUCKET, events: t.length, action: "dead-letter", receiveCount: 1 });
+    expect(byKey.get("gz/truncated.log.gz")).toMatchObject({
+      "log.level": "error",
+      queue: "poison",
+      bucket: BUCKET,
+      events: t.length,
+      action: "dead-letter",
+      receiveCount: 1,
+    });
     expect(String(byKey.get("gz/truncated.log.gz")?.message)).toMatch(
       /^poison object s3:\/\/poison-bucket\/gz\/truncated\.log\.gz at byte \d+: corrupt gzip data after \d+ compressed bytes: unexpected end of file; the \d+ events before it were shipped\. Reading it again cannot succeed, so the message was moved to the dead-letter queue arn:aws:sqs:[^ ]+:poison-dlq at once \(not retried\)/,
     );
     expect(String(byKey.get("gz/corrupt.log.gz")?.message)).toMatch(/corrupt gzip data after \d+ compressed bytes: .*moved to the dead-letter queue/);
-    expect(String(byKey.get("json/not-json.json")?.message)).toMatch(/at byte 0: the decoder rejected the data: malformed JSON at byte 0: invalid literal "this"; the 0 events/);
+    expect(String(byKey.get("json/not-json.json")?.message)).toMatch(
+      /at byte 0: the decoder rejected the data: malformed JSON at byte 0: invalid literal "this"; the 0 events/,
+    );
     expect(byKey.get("json/broken-after-two.json")).toMatchObject({ events: 2, offset: 30 });
     for (const l of poison) expect(typeof l.messageId).toBe("string");
 
@@ -123,7 +145,9 @@ describe("poison objects go to the dead-letter queue at once", () => {
     const dead = await drain(aws, dlqUrl);
     expect(dead.map((m) => m.Body).sort()).toEqual([bodies.truncated, bodies.corrupt, bodies.notJson, bodies.brokenJson].sort());
     const truncatedMsg = dead.find((m) => m.Body === bodies.truncated)!;
-    expect(truncatedMsg.MessageAttributes?.["s3beat.reason"]?.StringValue).toMatch(/^poison object s3:\/\/poison-bucket\/gz\/truncated\.log\.gz at byte \d+: corrupt gzip data .*unexpected end of file/);
+    expect(truncatedMsg.MessageAttributes?.["s3beat.reason"]?.StringValue).toMatch(
+      /^poison object s3:\/\/poison-bucket\/gz\/truncated\.log\.gz at byte \d+: corrupt gzip data .*unexpected end of file/,
+    );
     expect(truncatedMsg.MessageAttributes?.["s3beat.sourceQueue"]?.StringValue).toMatch(/^arn:aws:sqs:us-east-1:\d*:poison$/);
     expect(truncatedMsg.MessageAttributes?.["s3beat.originalMessageId"]?.StringValue).toBe(byKey.get("gz/truncated.log.gz")?.messageId);
     expect(dead.find((m) => m.Body === bodies.notJson)?.MessageAttributes?.["s3beat.reason"]?.StringValue).toMatch(/malformed JSON at byte 0/);
@@ -152,7 +176,9 @@ describe("poison objects go to the dead-letter queue at once", () => {
     const poison = poisonLines(logs);
     expect(poison).toHaveLength(1);
     expect(poison[0]).toMatchObject({ "log.level": "error", key: "nodlq/truncated.log.gz", action: "retry", retryInSeconds: 300 });
-    expect(String(poison[0]?.message)).toMatch(/The queue has no dead-letter queue \(no usable RedrivePolicy\), so it is retried like any failure .* The message is kept for retry in 300s \(receive 1\)\.$/);
+    expect(String(poison[0]?.message)).toMatch(
+      /The queue has no dead-letter queue \(no usable RedrivePolicy\), so it is retried like any failure .* The message is kept for retry in 300s \(receive 1\)\.$/,
+    );
     // Logged once: no second "kept for retry" line for the same message.
     expect(logs.filter((l) => String(l.message).startsWith("message kept for retry"))).toEqual([]);
     const { events } = await readFileOutput(out);
@@ -176,7 +202,12 @@ describe("dead-lettering, with fake SQS calls", () => {
       name: "q",
       region: "us-east-1",
       settler: { delete: async () => void calls.push("delete"), changeVisibility: async (_rh, s) => void calls.push(`visibility ${s}`) },
-      objects: { getObject: async () => (async function* () { yield truncated; })() },
+      objects: {
+        getObject: async () =>
+          (async function* () {
+            yield truncated;
+          })(),
+      },
       metrics: new Metrics({ version: "test" }).forQueue("q"),
       deadLetter: {
         queueArn: "arn:aws:sqs:us-east-1:111111111111:q",
@@ -225,6 +256,8 @@ describe("dead-lettering, with fake SQS calls", () => {
     expect(poison).toHaveLength(1);
     expect(poison[0]).toMatchObject({ action: "retry", retryInSeconds: 30, key: "k.log.gz" });
     expect(String(poison[0]?.message)).toContain(`It could not be sent to the dead-letter queue ${DLQ.arn}: SendMessage on ${DLQ.arn} failed (AccessDenied)`);
-    expect(String(poison[0]?.message)).toContain(`in the base user's policy. s3beat needs the permission sqs:SendMessage on ${DLQ.arn} to move poison messages there at once. It is retried until the queue's maxReceiveCount (5) moves it there`);
+    expect(String(poison[0]?.message)).toContain(
+      `in the base user's policy. s3beat needs the permission sqs:SendMessage on ${DLQ.arn} to move poison messages there at once. It is retried until the queue's maxReceiveCount (5) moves it there`,
+    );
   });
 });

@@ -306,7 +306,20 @@ describe("s3beat setup --non-interactive", () => {
     const role = await runWithRole();
     const file = join(dir, "role-non-interactive.yml");
     const c = spawnS3beat(
-      ["setup", "-c", file, "--non-interactive", "--set", "sqsQueues=audit-events:eu-west-1", "--set", "awsFlag=true", "--set", "assumeRoleFlag=y", "--set", `roleArn=${ARN}`],
+      [
+        "setup",
+        "-c",
+        file,
+        "--non-interactive",
+        "--set",
+        "sqsQueues=audit-events:eu-west-1",
+        "--set",
+        "awsFlag=true",
+        "--set",
+        "assumeRoleFlag=y",
+        "--set",
+        `roleArn=${ARN}`,
+      ],
       {
         S3BEAT_SETUP_EXTERNAL_ID: "ext-42",
         S3BEAT_SETUP_ROLE_SESSION_NAME: "ingest-eu",
@@ -332,10 +345,25 @@ describe("s3beat setup --non-interactive", () => {
 
   it("with TLS answers writes output.logstash.ssl; TLS y without a CA is listed as missing", async () => {
     const ca = join(getTestCerts().dir, "ca.pem");
-    const args = (file: string) => ["setup", "-c", file, "--non-interactive", "--set", "sqsQueues=q:us-east-1", "--set", "awsFlag=true", "--set", "output=logstash", "--set", "outputHosts=oc"];
+    const args = (file: string) => [
+      "setup",
+      "-c",
+      file,
+      "--non-interactive",
+      "--set",
+      "sqsQueues=q:us-east-1",
+      "--set",
+      "awsFlag=true",
+      "--set",
+      "output=logstash",
+      "--set",
+      "outputHosts=oc",
+    ];
     const missing = spawnS3beat([...args(join(dir, "tls-missing.yml")), "--set", "sslEnabled=y"]);
     expect((await missing.exited).code).toBe(2);
-    expect(missing.stderr()).toContain("  - sslCa: missing — CA certificate file (PEM) that issued the collector's certificate (system: the system's CAs) (--set sslCa=… or S3BEAT_SETUP_SSL_CA)");
+    expect(missing.stderr()).toContain(
+      "  - sslCa: missing — CA certificate file (PEM) that issued the collector's certificate (system: the system's CAs) (--set sslCa=… or S3BEAT_SETUP_SSL_CA)",
+    );
     expect(existsSync(join(dir, "tls-missing.yml"))).toBe(false);
 
     const file = join(dir, "tls-ni.yml");
@@ -352,7 +380,10 @@ describe("s3beat setup --non-interactive", () => {
     const out = c.stdout();
     const exports = "  export S3BEAT_ACCESS_KEY_ID=...\n  export S3BEAT_SECRET_ACCESS_KEY=...\n";
     expect(out).toContain(exports);
-    const runLine = out.split("\n").find((l) => / run -c /.test(l))?.trim();
+    const runLine = out
+      .split("\n")
+      .find((l) => / run -c /.test(l))
+      ?.trim();
     expect(runLine).toBe(`node ${CHILD_BIN} run -c ${file}`);
 
     // The line goes through a shell exactly as printed, with the variables still unset.
@@ -396,7 +427,9 @@ describe("s3beat setup --non-interactive", () => {
 
   it("never prints a secret given with an invalid value", async () => {
     const file = join(dir, "bad-secret.yml");
-    const c = spawnS3beat(["setup", "-c", file, "--non-interactive", "--set", "sqsQueues=q:us-east-1"], { S3BEAT_SETUP_SECRET_ACCESS_KEY: "Very Secret Value 123" });
+    const c = spawnS3beat(["setup", "-c", file, "--non-interactive", "--set", "sqsQueues=q:us-east-1"], {
+      S3BEAT_SETUP_SECRET_ACCESS_KEY: "Very Secret Value 123",
+    });
     expect((await c.exited).code).toBe(2);
     expect(c.stderr()).toContain("secretAccessKey: a secret access key has no spaces");
     expect(c.stderr()).not.toContain("Very Secret");

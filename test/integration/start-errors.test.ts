@@ -40,13 +40,16 @@ describe("queues that cannot be used at start", () => {
     const cfg = await writeConfig(env.dir, config(["good-queue:us-east-1", "later-queue:us-east-1"]), "two.yml");
     const child = spawnS3beat(["run", "-c", cfg]);
     try {
-
-      await waitFor("the good queue to ingest", async () => {
-        const m = /http endpoint listening on 127\.0\.0\.1:(\d+)/.exec(child.stderr());
-        if (!m) return false;
-        const text = await (await fetch(`http://127.0.0.1:${m[1]}/metrics`)).text();
-        return /s3beat_sqs_messages_deleted_total\{queue="good-queue"\} 1/.test(text);
-      }, 30_000);
+      await waitFor(
+        "the good queue to ingest",
+        async () => {
+          const m = /http endpoint listening on 127\.0\.0\.1:(\d+)/.exec(child.stderr());
+          if (!m) return false;
+          const text = await (await fetch(`http://127.0.0.1:${m[1]}/metrics`)).text();
+          return /s3beat_sqs_messages_deleted_total\{queue="good-queue"\} 1/.test(text);
+        },
+        30_000,
+      );
       const port = /http endpoint listening on 127\.0\.0\.1:(\d+)/.exec(child.stderr())![1];
       const base = `http://127.0.0.1:${port}`;
       const logs = logLines(child.stderr());
@@ -83,7 +86,11 @@ describe("queues that cannot be used at start", () => {
     const cfg = await writeConfig(env.dir, config(["unreachable:us-east-1"], "http://127.0.0.1:9"), "net.yml");
     const child = spawnS3beat(["run", "-c", cfg]);
     try {
-      await waitFor("two attempts", () => logLines(child.stderr()).some((l) => /cannot be reached.*\(attempt 2; next in \d+s\)/.test(String(l.message))), 30_000);
+      await waitFor(
+        "two attempts",
+        () => logLines(child.stderr()).some((l) => /cannot be reached.*\(attempt 2; next in \d+s\)/.test(String(l.message))),
+        30_000,
+      );
       expect(child.proc.exitCode).toBeNull(); // still running
       expect(child.stderr()).toContain("ECONNREFUSED");
     } finally {

@@ -69,7 +69,11 @@ describe("stopping the daemon (SIGTERM to the real process)", () => {
     const { url } = await createQueue(aws, "stop-idle");
     const cfg = await writeConfig(dir.path, config(url, `output.logstash: { hosts: ["${collector.address}"] }`), "idle.yml");
     const child = spawnS3beat(["run", "-c", cfg]);
-    await waitFor("the daemon to start and its first heartbeat to be acknowledged", () => child.stderr().includes("s3beat started") && collector.acked >= 1, 30_000);
+    await waitFor(
+      "the daemon to start and its first heartbeat to be acknowledged",
+      () => child.stderr().includes("s3beat started") && collector.acked >= 1,
+      30_000,
+    );
     const { ms, code, last } = await terminate(child);
     console.log(`idle stop: exited ${code} after ${Math.round(ms)} ms`);
     expect(code).toBe(0);
@@ -81,7 +85,11 @@ describe("stopping the daemon (SIGTERM to the real process)", () => {
   it("busy with a collector that never acknowledges: exits 0 within grace + 5 s, every message visible again at once", async () => {
     const { url } = await createQueue(aws, "stop-noack");
     const keys = [0, 1, 2].map((i) => `busy/object-${i}.log.gz`);
-    await sendBodies(aws, url, keys.map((key) => s3Notification([{ bucket: BUCKET, key, size: 1 }])));
+    await sendBodies(
+      aws,
+      url,
+      keys.map((key) => s3Notification([{ bucket: BUCKET, key, size: 1 }])),
+    );
     collector.set({ ackMode: "never" });
     try {
       const cfg = await writeConfig(dir.path, config(url, `output.logstash: { hosts: ["${collector.address}"], timeout: 60s }`), "noack.yml");

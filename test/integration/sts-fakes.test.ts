@@ -4,7 +4,15 @@ import type { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type AssumeRoleCommandInput } from "@aws-sdk/client-sts";
-import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { Upload } from "@aws-sdk/lib-storage";
@@ -104,7 +112,10 @@ describe("STS fake through @aws-sdk/client-sts", () => {
     // Expiration is reported in whole seconds, rounded down.
     expect(c.Expiration!.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 899_000);
     expect(c.Expiration!.getTime()).toBeLessThanOrEqual(Date.now() + 900_000);
-    expect(out.AssumedRoleUser).toEqual({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/s3beat-reader/sess-1`, AssumedRoleId: expect.stringMatching(/^AROA[A-Z0-9]{17}:sess-1$/) });
+    expect(out.AssumedRoleUser).toEqual({
+      Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/s3beat-reader/sess-1`,
+      AssumedRoleId: expect.stringMatching(/^AROA[A-Z0-9]{17}:sess-1$/),
+    });
     expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(lastCall()).toMatchObject({ accessKeyId: ALICE.accessKeyId, roleArn: READER, roleSessionName: "sess-1", durationSeconds: 900, outcome: "ok" });
     const session = sts.sessionFor(c.AccessKeyId!)!;
@@ -112,7 +123,9 @@ describe("STS fake through @aws-sdk/client-sts", () => {
     expect(session.expiresAt - session.issuedAt).toBe(900_000);
     expect(session.expired()).toBe(false);
 
-    const me = await stsClient({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }).send(new GetCallerIdentityCommand({}));
+    const me = await stsClient({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }).send(
+      new GetCallerIdentityCommand({}),
+    );
     expect(me).toMatchObject({ Arn: out.AssumedRoleUser!.Arn, Account: ACCOUNT, UserId: out.AssumedRoleUser!.AssumedRoleId });
   });
 
@@ -137,7 +150,9 @@ describe("STS fake through @aws-sdk/client-sts", () => {
   });
 
   it("rejects a wrong secret with SignatureDoesNotMatch, which the SDK does not retry", async () => {
-    await expect(stsClient({ ...ALICE, secretAccessKey: BOB.secretAccessKey }).send(new AssumeRoleCommand({ RoleArn: READER, RoleSessionName: "nope" }))).rejects.toMatchObject({
+    await expect(
+      stsClient({ ...ALICE, secretAccessKey: BOB.secretAccessKey }).send(new AssumeRoleCommand({ RoleArn: READER, RoleSessionName: "nope" })),
+    ).rejects.toMatchObject({
       name: "SignatureDoesNotMatch",
       message: expect.stringMatching(/^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key/),
       $metadata: { httpStatusCode: 403, attempts: 1 },
@@ -154,13 +169,15 @@ describe("STS fake through @aws-sdk/client-sts", () => {
     await expect(stsClient(BOB).send(new AssumeRoleCommand({ RoleArn: READER, RoleSessionName: "bob" }))).rejects.toMatchObject(denied(BOB.arn, READER));
     expect(lastCall()).toMatchObject({ accessKeyId: BOB.accessKeyId, outcome: "AccessDenied" });
 
-    await expect(stsClient(ALICE).send(new AssumeRoleCommand({ RoleArn: PARTNER, RoleSessionName: "no-ext" }))).rejects.toMatchObject(denied(ALICE.arn, PARTNER));
+    await expect(stsClient(ALICE).send(new AssumeRoleCommand({ RoleArn: PARTNER, RoleSessionName: "no-ext" }))).rejects.toMatchObject(
+      denied(ALICE.arn, PARTNER),
+    );
     expect(lastCall()).toMatchObject({ outcome: "AccessDenied" });
     expect(lastCall()).not.toHaveProperty("externalId");
 
-    await expect(stsClient(ALICE).send(new AssumeRoleCommand({ RoleArn: PARTNER, RoleSessionName: "bad-ext", ExternalId: "partner-ext-8" }))).rejects.toMatchObject(
-      denied(ALICE.arn, PARTNER),
-    );
+    await expect(
+      stsClient(ALICE).send(new AssumeRoleCommand({ RoleArn: PARTNER, RoleSessionName: "bad-ext", ExternalId: "partner-ext-8" })),
+    ).rejects.toMatchObject(denied(ALICE.arn, PARTNER));
     expect(lastCall()).toMatchObject({ externalId: "partner-ext-8", outcome: "AccessDenied" });
 
     await assume(PARTNER, "good-ext", { ExternalId: "partner-ext-7", DurationSeconds: 7200 });
@@ -170,9 +187,18 @@ describe("STS fake through @aws-sdk/client-sts", () => {
   it("validates DurationSeconds and RoleSessionName with ValidationError", async () => {
     const cases: Array<[Partial<AssumeRoleCommandInput>, string]> = [
       [{ DurationSeconds: 3601 }, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."],
-      [{ DurationSeconds: 899 }, "1 validation error detected: Value '899' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"],
-      [{ DurationSeconds: 43201 }, "1 validation error detected: Value '43201' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200"],
-      [{ RoleSessionName: "has space" }, "1 validation error detected: Value 'has space' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"],
+      [
+        { DurationSeconds: 899 },
+        "1 validation error detected: Value '899' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900",
+      ],
+      [
+        { DurationSeconds: 43201 },
+        "1 validation error detected: Value '43201' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200",
+      ],
+      [
+        { RoleSessionName: "has space" },
+        "1 validation error detected: Value 'has space' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+      ],
     ];
     for (const [input, message] of cases) {
       await expect(stsClient(ALICE).send(new AssumeRoleCommand({ RoleArn: READER, RoleSessionName: "valid", ...input }))).rejects.toMatchObject({
@@ -300,7 +326,10 @@ describe("auth proxy in front of fauxqs", () => {
     });
     expect(lastRequest()).toMatchObject({ service: "sqs", action: "sqs:ReceiveMessage", outcome: "ExpiredToken" });
     // S3 sends HEAD errors without a body: the SDK only has the status to go on.
-    await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "short.log" }))).rejects.toMatchObject({ name: "Unknown", $metadata: { httpStatusCode: 400, attempts: 1 } });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "short.log" }))).rejects.toMatchObject({
+      name: "Unknown",
+      $metadata: { httpStatusCode: 400, attempts: 1 },
+    });
     const stale = await fetch(presigned);
     expect(stale.status).toBe(400);
     expect(await stale.text()).toContain("<Code>ExpiredToken</Code>");
@@ -312,7 +341,10 @@ describe("auth proxy in front of fauxqs", () => {
     const other = await assume(NO_GET, "bystander");
     sts.expireSessionsOf(READER);
     expect([first, second, other].map((c) => sts.sessionFor(c.accessKeyId)!.expired())).toEqual([true, true, false]);
-    await expect(aws(first).s3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).rejects.toMatchObject({ name: "ExpiredToken", $metadata: { httpStatusCode: 400 } });
+    await expect(aws(first).s3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).rejects.toMatchObject({
+      name: "ExpiredToken",
+      $metadata: { httpStatusCode: 400 },
+    });
     expect(lastRequest()).toMatchObject({ action: "s3:ListBucket", resource: BUCKET, outcome: "ExpiredToken" });
     await expect(stsClient(second).send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: "ExpiredToken", $metadata: { httpStatusCode: 403 } });
     await aws(other).s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
@@ -333,7 +365,9 @@ describe("auth proxy in front of fauxqs", () => {
     });
     expect(lastRequest()).toMatchObject({ action: "s3:GetObject", resource: `${BUCKET}/put-only.log`, roleArn: NO_GET, outcome: "AccessDenied" });
     // CopyObject is a PutObject that also needs s3:GetObject on its source.
-    await expect(s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: "copy.log", CopySource: `${BUCKET}/put-only.log` }))).rejects.toMatchObject({ name: "AccessDenied" });
+    await expect(s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: "copy.log", CopySource: `${BUCKET}/put-only.log` }))).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
     expect(lastRequest()).toMatchObject({ action: "s3:GetObject", resource: `${BUCKET}/put-only.log`, outcome: "AccessDenied" });
     await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 }))).rejects.toMatchObject({
       name: "AccessDenied",
@@ -346,7 +380,9 @@ describe("auth proxy in front of fauxqs", () => {
 
   it("refuses unknown keys and wrong tokens the way each service does, without forwarding", async () => {
     const creds = await assume(READER, "token-check");
-    await expect(aws({ ...creds, sessionToken: "not-the-token" }).s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "forged.log", Body: "z" }))).rejects.toMatchObject({
+    await expect(
+      aws({ ...creds, sessionToken: "not-the-token" }).s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "forged.log", Body: "z" })),
+    ).rejects.toMatchObject({
       name: "InvalidToken",
       $metadata: { httpStatusCode: 400, attempts: 1 },
     });

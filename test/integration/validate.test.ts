@@ -50,7 +50,10 @@ output.console:
   });
 
   it("says valid and exits 0 for the annotated example", async () => {
-    const { code, out } = await validate("config/s3beat.example.yml", { S3BEAT_ACCESS_KEY_ID: "AKIAEXAMPLEEXAMPLE00", S3BEAT_SECRET_ACCESS_KEY: "secret-from-env-0123456789" });
+    const { code, out } = await validate("config/s3beat.example.yml", {
+      S3BEAT_ACCESS_KEY_ID: "AKIAEXAMPLEEXAMPLE00",
+      S3BEAT_SECRET_ACCESS_KEY: "secret-from-env-0123456789",
+    });
     expect(out).toMatch(/config\/s3beat\.example\.yml: valid/);
     expect(out).not.toContain("secret-from-env-0123456789");
     expect(code).toBe(0);
@@ -101,7 +104,9 @@ describe("s3beat validate on LogRhythm files, old files and readable files", () 
       "path",
       "logging.to_files",
     ]);
-    expect(out).toContain(`warning ${path}:7:3 s3beat.period: not used by s3beat (a LogRhythm setting; kept, and ignored): s3beat is driven by SQS long polling (sqsWaitTime)\n`);
+    expect(out).toContain(
+      `warning ${path}:7:3 s3beat.period: not used by s3beat (a LogRhythm setting; kept, and ignored): s3beat is driven by SQS long polling (sqsWaitTime)\n`,
+    );
     expect(out).toContain(`warning ${path}:37:1 queue: not used by s3beat (a libbeat setting; kept, and ignored): s3beat keeps no queue or spool of its own`);
     expect(out).not.toContain("check the spelling");
     expect(out).not.toContain("migrate-config"); // current version, and the secrets come from the environment
@@ -109,7 +114,11 @@ describe("s3beat validate on LogRhythm files, old files and readable files", () 
   });
 
   it("keeps the typo warning for keys it does not know at all", async () => {
-    const path = await writeConfig(dir.path, 's3beat:\n  sqsQueues: ["q:us-east-1"]\n  heartbeatDisabled: true\noutput.console:\nconfigVersion: 1\n', "typo.yml");
+    const path = await writeConfig(
+      dir.path,
+      's3beat:\n  sqsQueues: ["q:us-east-1"]\n  heartbeatDisabled: true\noutput.console:\nconfigVersion: 1\n',
+      "typo.yml",
+    );
     const { code, out } = await validate(path);
     expect(code).toBe(0);
     expect(warnings(out)).toEqual([`warning ${path}:3:3 s3beat.heartbeatDisabled: unknown key (kept, but s3beat ignores it; check the spelling)`]);
@@ -125,8 +134,12 @@ describe("s3beat validate on LogRhythm files, old files and readable files", () 
     ]);
     expect(warnings(out).filter((l) => l.includes("not used by s3beat"))).toHaveLength(14);
     expect(out).not.toContain("check the spelling");
-    expect(out).toContain(`warning ${path}:15:3 s3beat.accessKeyID: is a literal secret in this file (so is s3beat.secretAccessKey), and the file's mode 0640 lets its group or other users read it: chmod 600 ${path}`);
-    expect(out).toContain(`warning ${path} has no configVersion: it predates this s3beat's config version 1 and needs migrate-config: run node bin/s3beat.js migrate-config -c ${path}`);
+    expect(out).toContain(
+      `warning ${path}:15:3 s3beat.accessKeyID: is a literal secret in this file (so is s3beat.secretAccessKey), and the file's mode 0640 lets its group or other users read it: chmod 600 ${path}`,
+    );
+    expect(out).toContain(
+      `warning ${path} has no configVersion: it predates this s3beat's config version 1 and needs migrate-config: run node bin/s3beat.js migrate-config -c ${path}`,
+    );
     expect(out).not.toMatch(/QUtJQUVY|c2VjcmV0LWtleS1lbmNyeXB0/);
   });
 
@@ -143,14 +156,17 @@ describe("s3beat validate on LogRhythm files, old files and readable files", () 
     const zero = await writeConfig(dir.path, `${text}configVersion: 0\n`, "zero.yml");
     const again = await validate(zero);
     expect(again.code).toBe(0);
-    expect(again.out).toContain(`warning ${zero}:5:1 configVersion: 0 predates this s3beat's config version 1; the file needs migrate-config: run node bin/s3beat.js migrate-config -c ${zero} (`);
+    expect(again.out).toContain(
+      `warning ${zero}:5:1 configVersion: 0 predates this s3beat's config version 1; the file needs migrate-config: run node bin/s3beat.js migrate-config -c ${zero} (`,
+    );
 
     const current = await writeConfig(dir.path, 's3beat:\n  sqsQueues: ["q:us-east-1"]\noutput.console:\nconfigVersion: 1\n', "current.yml");
     expect((await validate(current)).out).toBe(`${current}: valid\n`);
   });
 
   it("says chmod 600 FILE for a literal secret in a file others can read; not for 0600, nor for ${VAR} secrets", async () => {
-    const literal = 's3beat:\n  sqsQueues: ["q:us-east-1"]\n  accessKeyID: AKIAIOSFODNN7EXAMPLE\n  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"\noutput.console:\nconfigVersion: 1\n';
+    const literal =
+      's3beat:\n  sqsQueues: ["q:us-east-1"]\n  accessKeyID: AKIAIOSFODNN7EXAMPLE\n  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"\noutput.console:\nconfigVersion: 1\n';
     const open = await writeConfig(dir.path, literal, "open.yml");
     await chmod(open, 0o644);
     const warned = await validate(open);
@@ -163,7 +179,11 @@ describe("s3beat validate on LogRhythm files, old files and readable files", () 
     const closed = await writeConfig(dir.path, literal, "closed.yml"); // 0600
     expect(await validate(closed)).toEqual({ code: 0, out: `${closed}: valid\n`, err: "" });
 
-    const refs = await writeConfig(dir.path, literal.replace("AKIAIOSFODNN7EXAMPLE", "${S3BEAT_ACCESS_KEY_ID}").replace('"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"', "${S3BEAT_SECRET_ACCESS_KEY}"), "refs.yml");
+    const refs = await writeConfig(
+      dir.path,
+      literal.replace("AKIAIOSFODNN7EXAMPLE", "${S3BEAT_ACCESS_KEY_ID}").replace('"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"', "${S3BEAT_SECRET_ACCESS_KEY}"),
+      "refs.yml",
+    );
     await chmod(refs, 0o644);
     expect(await validate(refs, ENV)).toEqual({ code: 0, out: `${refs}: valid\n`, err: "" });
   });

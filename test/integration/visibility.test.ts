@@ -42,7 +42,10 @@ describe("visibility timeout", () => {
     await sendBodies(aws, url, [s3Notification([{ bucket: "vis-bucket", key: "slow/object.log", size: 1 }])]);
 
     const out = `${dir}/out`;
-    const cfg = await writeConfig(dir, testConfig(aws, url, { s3beat: ["visibilityTimeout: 2s", "maxMessagesInFlight: 4"], output: `output.file: { path: ${out} }` }));
+    const cfg = await writeConfig(
+      dir,
+      testConfig(aws, url, { s3beat: ["visibilityTimeout: 2s", "maxMessagesInFlight: 4"], output: `output.file: { path: ${out} }` }),
+    );
     const { settings } = await loadConfigFile(cfg);
     const logs: string[] = [];
     const log = createLogger({ level: "debug", format: "json", destination: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) });

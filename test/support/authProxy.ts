@@ -80,20 +80,27 @@ function s3Needs(method: string, url: URL, headers: IncomingHttpHeaders): Need[]
   if (bucket === "") return [{ action: "s3:ListAllMyBuckets", resource: "*" }];
   if (key === "") {
     const action =
-      method === "PUT" && [...q.keys()].length === 0 ? "s3:CreateBucket"
-      : method === "DELETE" ? "s3:DeleteBucket"
-      : method === "POST" && q.has("delete") ? "s3:DeleteObject"
-      : q.has("location") ? "s3:GetBucketLocation"
-      : q.has("uploads") ? "s3:ListBucketMultipartUploads"
-      : q.has("versions") ? "s3:ListBucketVersions"
-      : "s3:ListBucket";
+      method === "PUT" && [...q.keys()].length === 0
+        ? "s3:CreateBucket"
+        : method === "DELETE"
+          ? "s3:DeleteBucket"
+          : method === "POST" && q.has("delete")
+            ? "s3:DeleteObject"
+            : q.has("location")
+              ? "s3:GetBucketLocation"
+              : q.has("uploads")
+                ? "s3:ListBucketMultipartUploads"
+                : q.has("versions")
+                  ? "s3:ListBucketVersions"
+                  : "s3:ListBucket";
     return [{ action, resource: action === "s3:DeleteObject" ? `${bucket}/*` : bucket }];
   }
   const resource = `${bucket}/${key}`;
   if (method === "GET" || method === "HEAD") {
     return [{ action: q.has("uploadId") ? "s3:ListMultipartUploadParts" : q.has("tagging") ? "s3:GetObjectTagging" : "s3:GetObject", resource }];
   }
-  if (method === "DELETE") return [{ action: q.has("uploadId") ? "s3:AbortMultipartUpload" : q.has("tagging") ? "s3:DeleteObjectTagging" : "s3:DeleteObject", resource }];
+  if (method === "DELETE")
+    return [{ action: q.has("uploadId") ? "s3:AbortMultipartUpload" : q.has("tagging") ? "s3:DeleteObjectTagging" : "s3:DeleteObject", resource }];
   if (method === "PUT" && q.has("tagging")) return [{ action: "s3:PutObjectTagging", resource }];
   const needs = [{ action: "s3:PutObject", resource }]; // PUT, multipart create/part/complete
   const source = headers["x-amz-copy-source"];
@@ -103,7 +110,14 @@ function s3Needs(method: string, url: URL, headers: IncomingHttpHeaders): Need[]
   return needs;
 }
 
-const globRe = (glob: string, flags = "") => new RegExp(`^${glob.split("*").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, flags);
+const globRe = (glob: string, flags = "") =>
+  new RegExp(
+    `^${glob
+      .split("*")
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+    flags,
+  );
 
 const xmlEscape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -114,7 +128,12 @@ interface Refusal {
   sqs: { status: number; code: string; type: string; message: string };
 }
 
-const INVALID_TOKEN_SQS = { status: 403, code: "InvalidClientTokenId", type: "UnrecognizedClientException", message: "The security token included in the request is invalid." };
+const INVALID_TOKEN_SQS = {
+  status: 403,
+  code: "InvalidClientTokenId",
+  type: "UnrecognizedClientException",
+  message: "The security token included in the request is invalid.",
+};
 
 /**
  * Starts the proxy on 127.0.0.1 (random port). Each request is classified (SQS by `x-amz-target:
@@ -141,7 +160,14 @@ export async function startAuthProxy(opts: { upstream: string; sts: StsFake; acc
     (grants.get(roleArn) ?? []).some((g) => g.actions.some((a) => a.test(need.action)) && g.resources.some((r) => r.test(need.resource)));
 
   function decide(service: "s3" | "sqs", needs: Need[], akid: string, token: string | undefined, region: string): { entry: ProxyRequest; refusal?: Refusal } {
-    const entry: ProxyRequest = { at: Date.now(), service, ...needs[0]!, accessKeyId: akid, ...(token !== undefined ? { sessionToken: token } : {}), outcome: "forwarded" };
+    const entry: ProxyRequest = {
+      at: Date.now(),
+      service,
+      ...needs[0]!,
+      accessKeyId: akid,
+      ...(token !== undefined ? { sessionToken: token } : {}),
+      outcome: "forwarded",
+    };
     if (baseKeys.has(akid)) return { entry };
     const session = opts.sts.sessionFor(akid);
     if (!session || token !== session.sessionToken) {
@@ -207,7 +233,14 @@ export async function startAuthProxy(opts: { upstream: string; sts: StsFake; acc
     const needs = isSqs ? [sqsNeed(target!, body!)] : s3Needs(method, url, req.headers);
     const html = htmlRules.find((r) => needs.some((n) => r.resources.some((re) => re.test(n.resource))));
     if (html) {
-      requests.push({ at: Date.now(), service: isSqs ? "sqs" : "s3", ...needs[0]!, accessKeyId: akid, ...(token !== undefined ? { sessionToken: token } : {}), outcome: "html" });
+      requests.push({
+        at: Date.now(),
+        service: isSqs ? "sqs" : "s3",
+        ...needs[0]!,
+        accessKeyId: akid,
+        ...(token !== undefined ? { sessionToken: token } : {}),
+        outcome: "html",
+      });
       req.resume();
       return answerHtml(res, html.status, method);
     }

@@ -88,4 +88,3 @@ export async function decodeEveryWay(decoder: Decoder, input: string | Buffer, c
   }
   return first as Outcome;
 }
-

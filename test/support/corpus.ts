@@ -30,7 +30,7 @@ export function ndjsonObject(i: number, n: number, gz: boolean): CorpusObject {
 /** CloudTrail-shaped: one document whose Records array holds the events. */
 export function cloudTrailObject(i: number, n: number, gz: boolean): CorpusObject {
   const messages = Array.from({ length: n }, (_, j) =>
-    JSON.stringify({ eventVersion: "1.08", eventID: `${i}-${j}`, eventName: "GetObject", requestParameters: { note: "a ] and a } and \\\"quote\\\"" } }),
+    JSON.stringify({ eventVersion: "1.08", eventID: `${i}-${j}`, eventName: "GetObject", requestParameters: { note: 'a ] and a } and \\"quote\\"' } }),
   );
   const text = `{"Records":[${messages.join(",")}]}`;
   return { key: keyFor("json", i, gz, ".json"), body: pack(text, gz), messages };

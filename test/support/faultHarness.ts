@@ -31,7 +31,16 @@ export interface CorpusObject {
 export function corpusObject(tag: string, i: number, lines: number, opts: { lineBytes?: number; gzip?: boolean; incompressible?: boolean } = {}): CorpusObject {
   const gz = opts.gzip ?? i % 3 === 0;
   const pad = Math.max(0, (opts.lineBytes ?? 0) - `${tag} obj-${i} line ${lines} `.length);
-  const filler = () => (pad === 0 ? "" : ` ${opts.incompressible ? randomBytes(Math.ceil(pad / 2)).toString("hex").slice(0, pad) : "p".repeat(pad)}`);
+  const filler = () =>
+    pad === 0
+      ? ""
+      : ` ${
+          opts.incompressible
+            ? randomBytes(Math.ceil(pad / 2))
+                .toString("hex")
+                .slice(0, pad)
+            : "p".repeat(pad)
+        }`;
   const messages = Array.from({ length: lines }, (_, j) => `${tag} obj-${i} line ${j}${filler()}`);
   const text = messages.join("\n") + "\n";
   return { key: `${tag}/obj-${i}.log${gz ? ".gz" : ""}`, body: gz ? gzipSync(text) : Buffer.from(text), messages };
@@ -45,7 +54,8 @@ export function corpus(tag: string, objects: number, lines: number, opts: { line
 export const fileOutput = (path: string) => `output.file: { path: ${path}, rotate_every_kb: 1048576 }`;
 
 /** The config's output.logstash section for one collector. */
-export const logstashOutput = (address: string, extra: string[] = []) => ["output.logstash:", `  hosts: ["${address}"]`, ...extra.map((l) => `  ${l}`)].join("\n");
+export const logstashOutput = (address: string, extra: string[] = []) =>
+  ["output.logstash:", `  hosts: ["${address}"]`, ...extra.map((l) => `  ${l}`)].join("\n");
 
 /** The message texts a lumberjack test server received (every arrival, acknowledged or not). */
 export const lumberjackMessages = (server: LumberjackServer): string[] =>
@@ -167,7 +177,16 @@ export class Scenario {
   readonly daemons: DaemonProcess[] = [];
   readonly startedAt = Date.now();
 
-  private constructor(o: { name: string; slug: string; ci: boolean; aws: TestAws; bucket: string; dir: string; queue: { url: string; dlqUrl: string }; maxReceiveCount: number }) {
+  private constructor(o: {
+    name: string;
+    slug: string;
+    ci: boolean;
+    aws: TestAws;
+    bucket: string;
+    dir: string;
+    queue: { url: string; dlqUrl: string };
+    maxReceiveCount: number;
+  }) {
     this.name = o.name;
     this.slug = o.slug;
     this.ci = o.ci;
@@ -179,7 +198,10 @@ export class Scenario {
   }
 
   /** `maxReceiveCount` of the redrive policy: default 10, high enough that only poison reaches the DLQ. */
-  static async create(env: { aws: TestAws; dir: string }, o: { name: string; slug: string; bucket: string; ci?: boolean; maxReceiveCount?: number }): Promise<Scenario> {
+  static async create(
+    env: { aws: TestAws; dir: string },
+    o: { name: string; slug: string; bucket: string; ci?: boolean; maxReceiveCount?: number },
+  ): Promise<Scenario> {
     const maxReceiveCount = o.maxReceiveCount ?? 10;
     const queue = await createQueue(env.aws, o.slug, maxReceiveCount);
     return new Scenario({ ...o, ci: o.ci ?? false, aws: env.aws, dir: `${env.dir}/${o.slug}`, queue, maxReceiveCount });
@@ -283,7 +305,13 @@ export class Scenario {
     const found: { id: string; body: string; receiveCount: number }[] = [];
     for (;;) {
       const out = await this.aws.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: this.queue.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 600, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }),
+        new ReceiveMessageCommand({
+          QueueUrl: this.queue.dlqUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 600,
+          MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+        }),
       );
       if (!out.Messages?.length) return found;
       for (const m of out.Messages) found.push({ id: m.MessageId ?? "", body: m.Body ?? "", receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0) });

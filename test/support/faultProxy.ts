@@ -122,7 +122,8 @@ function matches(rule: Omit<FaultRule, "fault">, req: RequestInfo): boolean {
   if (rule.method !== undefined && rule.method.toUpperCase() !== req.method) return false;
   if (rule.path !== undefined && !(typeof rule.path === "string" ? req.path.includes(rule.path) : rule.path.test(req.path))) return false;
   if (rule.query !== undefined && !(typeof rule.query === "string" ? new URLSearchParams(req.query).has(rule.query) : rule.query.test(req.query))) return false;
-  if (rule.action !== undefined && !(typeof rule.action === "string" ? req.action === rule.action : req.action !== undefined && rule.action.test(req.action))) return false;
+  if (rule.action !== undefined && !(typeof rule.action === "string" ? req.action === rule.action : req.action !== undefined && rule.action.test(req.action)))
+    return false;
   if (rule.when && !rule.when(req)) return false;
   return true;
 }
@@ -203,7 +204,11 @@ export async function startFaultProxy(opts: { upstream: string; seed?: number })
     if (info.service === "s3") {
       const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${f.code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${requestId}</RequestId><HostId>${randomBytes(48).toString("base64")}</HostId></Error>`;
       const head = info.method === "HEAD";
-      res.writeHead(f.status, { "content-type": "application/xml", "x-amz-request-id": requestId, ...(head ? {} : { "content-length": Buffer.byteLength(xml) }) });
+      res.writeHead(f.status, {
+        "content-type": "application/xml",
+        "x-amz-request-id": requestId,
+        ...(head ? {} : { "content-length": Buffer.byteLength(xml) }),
+      });
       res.end(head ? undefined : xml);
       return;
     }

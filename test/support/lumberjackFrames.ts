@@ -25,10 +25,7 @@ export function encodeJsonFrame(seq: number, payload: Uint8Array): Buffer {
 }
 
 /** A client frame decoded by `decodeClientFrames` (the server side; for tests and test servers). */
-export type ClientFrame =
-  | { type: "window"; count: number }
-  | { type: "json"; seq: number; payload: Buffer }
-  | { type: "compressed"; frames: ClientFrame[] };
+export type ClientFrame = { type: "window"; count: number } | { type: "json"; seq: number; payload: Buffer } | { type: "compressed"; frames: ClientFrame[] };
 
 /**
  * Decodes the complete client frames at the start of `data`; returns them and how many bytes they

@@ -143,10 +143,7 @@ export async function startLumberjackServer(opts: LumberjackServerOptions = {}):
 
   function describe(): string {
     const w = windows.map((x) => `c${x.connection}:${x.count}/${x.size}`).join(" ");
-    return (
-      `acked ${acked}; received ${events.length} events on ${connections} connections; ` +
-      `windows [${w}]; errors [${errors.join("; ")}]`
-    );
+    return `acked ${acked}; received ${events.length} events on ${connections} connections; ` + `windows [${w}]; errors [${errors.join("; ")}]`;
   }
 
   function fail(conn: Conn, message: string): void {
@@ -267,7 +264,10 @@ export async function startLumberjackServer(opts: LumberjackServerOptions = {}):
   function pump(conn: Conn): void {
     if (conn.closed || conn.ackTimer || nextAck(conn.pending[0]) === undefined) return;
     const delay = options.ackDelayMs ?? 0;
-    if (delay <= 0) return sendAck(conn);
+    if (delay <= 0) {
+      sendAck(conn);
+      return;
+    }
     conn.ackTimer = setTimeout(() => {
       conn.ackTimer = undefined;
       sendAck(conn);

@@ -87,7 +87,9 @@ export function spawnPty(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)}. Screen after the last match:\n${screen().slice(consumed).slice(-3000)}`));
+        reject(
+          new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)}. Screen after the last match:\n${screen().slice(consumed).slice(-3000)}`),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);

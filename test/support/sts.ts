@@ -90,7 +90,8 @@ export interface SigV4Authorization {
   signature: string;
 }
 
-const AUTH_RE = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTH_RE =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/;
 
 /** Parses a SigV4 Authorization header; undefined when it is not one. */
 export function parseSigV4Authorization(header: string | undefined): SigV4Authorization | undefined {
@@ -220,7 +221,12 @@ export async function startStsFake(opts: { account?: string } = {}): Promise<Sts
     const raw = header(req.headers, "authorization");
     if (raw === undefined) throw new StsError(403, "MissingAuthenticationToken", "Request is missing Authentication Token");
     const auth = parseSigV4Authorization(raw);
-    if (!auth) throw new StsError(400, "IncompleteSignature", `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters. Authorization=${raw}`);
+    if (!auth)
+      throw new StsError(
+        400,
+        "IncompleteSignature",
+        `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters. Authorization=${raw}`,
+      );
     const user = users.get(auth.accessKeyId);
     const session = sessions.get(auth.accessKeyId);
     let secret: string;
@@ -244,9 +250,12 @@ export async function startStsFake(opts: { account?: string } = {}): Promise<Sts
     const problems: string[] = [];
     const name = p.get("RoleSessionName");
     if (name === null) problems.push("Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null");
-    else if (name.length < 2) problems.push(`Value '${name}' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2`);
-    else if (name.length > 64) problems.push(`Value '${name}' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64`);
-    else if (!SESSION_NAME_RE.test(name)) problems.push(`Value '${name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+    else if (name.length < 2)
+      problems.push(`Value '${name}' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2`);
+    else if (name.length > 64)
+      problems.push(`Value '${name}' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64`);
+    else if (!SESSION_NAME_RE.test(name))
+      problems.push(`Value '${name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
     const d = call.durationSeconds;
     if (!Number.isInteger(d)) problems.push(`Value '${p.get("DurationSeconds")}' at 'durationSeconds' failed to satisfy constraint: Member must be an integer`);
     else if (d < 900) problems.push(`Value '${d}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
@@ -257,7 +266,16 @@ export async function startStsFake(opts: { account?: string } = {}): Promise<Sts
     const role = roles.get(roleArn);
     const trusted = role && (role.trustedUserArns.includes(caller.arn) || role.trustedUserArns.includes(roleOfAssumed(caller.arn) ?? ""));
     const policy = [...users.values()].find((u) => u.arn === caller.arn)?.assumableRoleArns;
-    const permitted = policy === undefined || policy.some((g) => new RegExp(`^${g.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(roleArn));
+    const permitted =
+      policy === undefined ||
+      policy.some((g) =>
+        new RegExp(
+          `^${g
+            .split("*")
+            .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+        ).test(roleArn),
+      );
     if (!permitted || !role || !trusted || (role.externalId !== undefined && role.externalId !== call.externalId)) throw deny.accessDenied(caller.arn, roleArn);
     if (d > (role.maxSessionDurationSeconds ?? 3600)) {
       throw new StsError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");

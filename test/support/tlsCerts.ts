@@ -61,13 +61,48 @@ export function getTestCerts(): TestCerts {
   );
 
   const makeCa = (name: string, cn: string) =>
-    openssl("req", "-x509", "-new", "-nodes", "-newkey", "rsa:2048", "-days", "2", "-config", "openssl.cnf",
-      "-extensions", "ca", "-subj", `/CN=${cn}`, "-keyout", `${name}.key`, "-out", `${name}.pem`);
+    openssl(
+      "req",
+      "-x509",
+      "-new",
+      "-nodes",
+      "-newkey",
+      "rsa:2048",
+      "-days",
+      "2",
+      "-config",
+      "openssl.cnf",
+      "-extensions",
+      "ca",
+      "-subj",
+      `/CN=${cn}`,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.pem`,
+    );
   const makeLeaf = (name: string, cn: string, serial: string) => {
-    openssl("req", "-new", "-nodes", "-newkey", "rsa:2048", "-config", "openssl.cnf", "-subj", `/CN=${cn}`,
-      "-keyout", `${name}.key`, "-out", `${name}.csr`);
-    openssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", serial,
-      "-days", "2", "-extfile", "openssl.cnf", "-extensions", name, "-out", `${name}.pem`);
+    openssl("req", "-new", "-nodes", "-newkey", "rsa:2048", "-config", "openssl.cnf", "-subj", `/CN=${cn}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-set_serial",
+      serial,
+      "-days",
+      "2",
+      "-extfile",
+      "openssl.cnf",
+      "-extensions",
+      name,
+      "-out",
+      `${name}.pem`,
+    );
   };
 
   makeCa("ca", "s3beat test CA");

@@ -24,10 +24,26 @@ describe("explainAssumeRoleFailure (DESIGN §5 rows)", () => {
         /Fix: compare roleArn with the role's ARN in IAM; allow "sts:AssumeRole" on "arn:[^"]+" in the base user's policy; check the role's trust policy principal .*; make externalId equal/,
       ],
     },
-    { code: "AccessDenied", msg: "not authorized", externalId: undefined, want: [/\(4\) the role's trust policy may require an ExternalId .*externalId is not set/, /if the trust policy has an sts:ExternalId condition, set externalId to its value/] },
-    { code: "InvalidClientTokenId", msg: "The security token included in the request is invalid.", want: [/keys are wrong, disabled or deleted/, /rotate or update the base keys/, /system clock/] },
+    {
+      code: "AccessDenied",
+      msg: "not authorized",
+      externalId: undefined,
+      want: [
+        /\(4\) the role's trust policy may require an ExternalId .*externalId is not set/,
+        /if the trust policy has an sts:ExternalId condition, set externalId to its value/,
+      ],
+    },
+    {
+      code: "InvalidClientTokenId",
+      msg: "The security token included in the request is invalid.",
+      want: [/keys are wrong, disabled or deleted/, /rotate or update the base keys/, /system clock/],
+    },
     { code: "SignatureDoesNotMatch", msg: "The request signature we calculated does not match", want: [/rotate or update the base keys/, /NTP/] },
-    { code: "ValidationError", msg: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", want: [/sessionDuration \(2h\) exceeds the role's MaxSessionDuration/, /lower sessionDuration or raise the role's maximum session duration/] },
+    {
+      code: "ValidationError",
+      msg: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+      want: [/sessionDuration \(2h\) exceeds the role's MaxSessionDuration/, /lower sessionDuration or raise the role's maximum session duration/],
+    },
     { code: "ExpiredToken", msg: "The security token included in the request is expired", want: [/have expired/, /clock is in sync \(NTP\)/] },
     { code: "Throttling", msg: "Rate exceeded", want: [/failed \(Throttling\): Rate exceeded\. Fix: check that STS is reachable/] },
   ])("$code", ({ code, msg, externalId, want }) => {
@@ -39,11 +55,41 @@ describe("explainAssumeRoleFailure (DESIGN §5 rows)", () => {
 
 describe("explainServiceAuthError", () => {
   it.each([
-    { code: "AccessDenied", op: "GetObject", arn: "arn:aws:s3:::logs/a.gz", role: ROLE, want: /role .* is not allowed to s3:GetObject on arn:aws:s3:::logs\/a\.gz\. Fix: allow "s3:GetObject" on "arn:aws:s3:::logs\/a\.gz" in the policy of role/ },
-    { code: "AccessDenied", op: "ReceiveMessage", arn: "arn:aws:sqs:us-east-1:123456789012:q", role: ROLE, want: /allow "sqs:ReceiveMessage" on "arn:aws:sqs:us-east-1:123456789012:q"/ },
-    { code: "AccessDenied", op: "DeleteMessageBatch", arn: "arn:aws:sqs:us-east-1:123456789012:q", role: undefined, want: /: the base credentials are not allowed to sqs:DeleteMessage .*allow "sqs:DeleteMessage" .* in the base user's policy/ },
-    { code: "AccessDenied", op: "HeadBucket", arn: "arn:aws:s3:::logs", role: ROLE, want: /is not allowed to s3:ListBucket \(the permission s3:HeadBucket needs\) on arn:aws:s3:::logs\. Fix: allow "s3:ListBucket" on "arn:aws:s3:::logs"/ },
-    { code: "ExpiredToken", op: "GetObject", arn: "arn:aws:s3:::b/k", role: ROLE, want: /temporary credentials of .* are expired or invalid.*refreshed automatically unless disableAuthRetry.* Fix: .*NTP/ },
+    {
+      code: "AccessDenied",
+      op: "GetObject",
+      arn: "arn:aws:s3:::logs/a.gz",
+      role: ROLE,
+      want: /role .* is not allowed to s3:GetObject on arn:aws:s3:::logs\/a\.gz\. Fix: allow "s3:GetObject" on "arn:aws:s3:::logs\/a\.gz" in the policy of role/,
+    },
+    {
+      code: "AccessDenied",
+      op: "ReceiveMessage",
+      arn: "arn:aws:sqs:us-east-1:123456789012:q",
+      role: ROLE,
+      want: /allow "sqs:ReceiveMessage" on "arn:aws:sqs:us-east-1:123456789012:q"/,
+    },
+    {
+      code: "AccessDenied",
+      op: "DeleteMessageBatch",
+      arn: "arn:aws:sqs:us-east-1:123456789012:q",
+      role: undefined,
+      want: /: the base credentials are not allowed to sqs:DeleteMessage .*allow "sqs:DeleteMessage" .* in the base user's policy/,
+    },
+    {
+      code: "AccessDenied",
+      op: "HeadBucket",
+      arn: "arn:aws:s3:::logs",
+      role: ROLE,
+      want: /is not allowed to s3:ListBucket \(the permission s3:HeadBucket needs\) on arn:aws:s3:::logs\. Fix: allow "s3:ListBucket" on "arn:aws:s3:::logs"/,
+    },
+    {
+      code: "ExpiredToken",
+      op: "GetObject",
+      arn: "arn:aws:s3:::b/k",
+      role: ROLE,
+      want: /temporary credentials of .* are expired or invalid.*refreshed automatically unless disableAuthRetry.* Fix: .*NTP/,
+    },
     { code: "InvalidAccessKeyId", op: "GetObject", arn: "arn:aws:s3:::b/k", role: undefined, want: /access keys were rejected/ },
   ])("$code on $op", ({ code, op, arn, role, want }) => {
     expect(explainServiceAuthError(code, { operation: op, resourceArn: arn, ...(role ? { roleArn: role } : {}) })).toMatch(want);
@@ -70,18 +116,34 @@ describe("error codes", () => {
 });
 
 /** What the SDK hands over, in the shapes measured against @aws-sdk v3 (see the comments). */
-function sdkError(shape: { name: string; message: string; status: number; fault?: "client" | "server"; contentType?: string; Code?: string; code?: string }): Error {
+function sdkError(shape: {
+  name: string;
+  message: string;
+  status: number;
+  fault?: "client" | "server";
+  contentType?: string;
+  Code?: string;
+  code?: string;
+}): Error {
   const e = Object.assign(new Error(shape.message), { name: shape.name, $metadata: { httpStatusCode: shape.status } });
   if (shape.fault) Object.assign(e, { $fault: shape.fault });
   if (shape.Code) Object.assign(e, { Code: shape.Code });
   if (shape.code) Object.assign(e, { code: shape.code });
   // Hidden, as the SDK's deserializer attaches it.
-  Object.defineProperty(e, "$response", { value: { statusCode: shape.status, headers: shape.contentType ? { "content-type": shape.contentType } : {} }, enumerable: false });
+  Object.defineProperty(e, "$response", {
+    value: { statusCode: shape.status, headers: shape.contentType ? { "content-type": shape.contentType } : {} },
+    enumerable: false,
+  });
   return e;
 }
 
 // SQS (JSON protocol) reading an HTML page: the parser's own error, with $response and $metadata but no $fault.
-const SQS_HTML_403 = sdkError({ name: "SyntaxError", message: `Unexpected token '<', "<html><bod"... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.`, status: 403, contentType: "text/html" });
+const SQS_HTML_403 = sdkError({
+  name: "SyntaxError",
+  message: `Unexpected token '<', "<html><bod"... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.`,
+  status: 403,
+  contentType: "text/html",
+});
 // S3 (XML protocol) reading an HTML page: a service exception without a code.
 const S3_HTML_403 = sdkError({ name: "Unknown", message: "UnknownError", status: 403, fault: "client", contentType: "text/html; charset=utf-8" });
 // S3's own answer to a HEAD: no body, so no code either; the status is the answer.
@@ -92,13 +154,45 @@ describe("answers that are not AWS's XML/JSON", () => {
   it.each([
     { label: "SQS SyntaxError 403", err: SQS_HTML_403, op: "GetQueueUrl", status: 403 },
     { label: "S3 HTML page 403", err: S3_HTML_403, op: "GetObject", status: 403 },
-    { label: "S3 HTML page 403 to a HEAD (content type)", err: sdkError({ name: "Unknown", message: "UnknownError", status: 403, fault: "client", contentType: "text/html" }), op: "HeadBucket", status: 403 },
-    { label: "S3 no-code 502 to a GET", err: sdkError({ name: "Unknown", message: "UnknownError", status: 502, fault: "server", contentType: "application/xml" }), op: "ListObjectsV2", status: 502 },
+    {
+      label: "S3 HTML page 403 to a HEAD (content type)",
+      err: sdkError({ name: "Unknown", message: "UnknownError", status: 403, fault: "client", contentType: "text/html" }),
+      op: "HeadBucket",
+      status: 403,
+    },
+    {
+      label: "S3 no-code 502 to a GET",
+      err: sdkError({ name: "Unknown", message: "UnknownError", status: 502, fault: "server", contentType: "application/xml" }),
+      op: "ListObjectsV2",
+      status: 502,
+    },
     { label: "S3's own HEAD 403", err: S3_HEAD_403, op: "HeadBucket", status: undefined },
     { label: "S3's own HEAD 404", err: S3_HEAD_404, op: "HeadBucket", status: undefined },
-    { label: "a modeled error", err: sdkError({ name: "NoSuchKey", message: "The specified key does not exist.", status: 404, fault: "client", contentType: "application/xml", Code: "NoSuchKey" }), op: "GetObject", status: undefined },
-    { label: "a connection reset while reading the body", err: sdkError({ name: "Error", message: "aborted", status: 200, code: "ECONNRESET" }), op: "ListObjectsV2", status: undefined },
-    { label: "no answer at all", err: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }), op: "GetObject", status: undefined },
+    {
+      label: "a modeled error",
+      err: sdkError({
+        name: "NoSuchKey",
+        message: "The specified key does not exist.",
+        status: 404,
+        fault: "client",
+        contentType: "application/xml",
+        Code: "NoSuchKey",
+      }),
+      op: "GetObject",
+      status: undefined,
+    },
+    {
+      label: "a connection reset while reading the body",
+      err: sdkError({ name: "Error", message: "aborted", status: 200, code: "ECONNRESET" }),
+      op: "ListObjectsV2",
+      status: undefined,
+    },
+    {
+      label: "no answer at all",
+      err: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
+      op: "GetObject",
+      status: undefined,
+    },
   ])("$label", ({ err, op, status }) => {
     expect(unparsableStatus(err, op)).toBe(status);
   });
@@ -106,11 +200,15 @@ describe("answers that are not AWS's XML/JSON", () => {
   it("a 403 page is AccessDenied on the action and resource, with the missing-permission fix", () => {
     const sqs = explainServiceError(SQS_HTML_403, { operation: "GetQueueUrl", resourceArn: "arn:aws:sqs:us-east-1:*:q", roleArn: ROLE });
     expect(sqs).toMatchObject({ code: "AccessDenied", auth: true });
-    expect(sqs?.message).toMatch(/^GetQueueUrl on arn:aws:sqs:us-east-1:\*:q failed: AccessDenied on sqs:GetQueueUrl arn:aws:sqs:us-east-1:\*:q \(HTTP 403, unparsable body\)/);
+    expect(sqs?.message).toMatch(
+      /^GetQueueUrl on arn:aws:sqs:us-east-1:\*:q failed: AccessDenied on sqs:GetQueueUrl arn:aws:sqs:us-east-1:\*:q \(HTTP 403, unparsable body\)/,
+    );
     expect(sqs?.message).toMatch(/Fix: allow "sqs:GetQueueUrl" on "arn:aws:sqs:us-east-1:\*:q" in the policy of role .*check endpoints\.sqs/);
     expect(sqs?.message).not.toMatch(/SyntaxError|Unexpected token/);
     const s3 = explainServiceError(S3_HTML_403, { operation: "GetObject", resourceArn: "arn:aws:s3:::b/k" });
-    expect(s3?.message).toMatch(/AccessDenied on s3:GetObject arn:aws:s3:::b\/k \(HTTP 403, unparsable body\): the base credentials are not allowed to s3:GetObject.*Fix: allow "s3:GetObject" on "arn:aws:s3:::b\/k" in the base user's policy/);
+    expect(s3?.message).toMatch(
+      /AccessDenied on s3:GetObject arn:aws:s3:::b\/k \(HTTP 403, unparsable body\): the base credentials are not allowed to s3:GetObject.*Fix: allow "s3:GetObject" on "arn:aws:s3:::b\/k" in the base user's policy/,
+    );
   });
 
   it("another status says the operation, the status and that the answer was not AWS's", () => {
@@ -128,7 +226,9 @@ describe("answers that are not AWS's XML/JSON", () => {
     expect(denied.code).toBe("AccessDenied");
     expect(denied.message).toMatch(/^AccessDenied on sts:AssumeRole arn:\S+ \(HTTP 403, unparsable body.*\(1\) the role ARN is mistyped.*Fix: compare roleArn/);
     const sts502 = sdkError({ name: "Unknown", message: "Unknown", status: 502, fault: "server", contentType: "text/html" });
-    expect(explainAssumeRoleError(sts502, { roleArn: ROLE, durationSeconds: 3600 }).message).toMatch(/^AssumeRole failed with HTTP 502 \(the answer was not AWS's XML\/JSON: a proxy or a wrong endpoint\?\) for arn:\S+\. Fix: check endpoints\.sts/);
+    expect(explainAssumeRoleError(sts502, { roleArn: ROLE, durationSeconds: 3600 }).message).toMatch(
+      /^AssumeRole failed with HTTP 502 \(the answer was not AWS's XML\/JSON: a proxy or a wrong endpoint\?\) for arn:\S+\. Fix: check endpoints\.sts/,
+    );
   });
 
   it("describeCause says the status instead of the parser's complaint", () => {
@@ -144,7 +244,9 @@ describe("missing bucket or queue", () => {
   it("HeadBucket 404 (the SDK's NotFound: UnknownError) says the bucket does not exist", () => {
     const out = explainServiceError(S3_HEAD_404, { operation: "HeadBucket", resourceArn: "arn:aws:s3:::prod-logs", roleArn: ROLE });
     expect(out).toMatchObject({ code: "NotFound", auth: false });
-    expect(out?.message).toMatch(/bucket "prod-logs" does not exist\. Fix: check the bucket name, and that the bucket is in the account and region you expect\./);
+    expect(out?.message).toMatch(
+      /bucket "prod-logs" does not exist\. Fix: check the bucket name, and that the bucket is in the account and region you expect\./,
+    );
   });
 
   it("HeadBucket 403 is AccessDenied on s3:ListBucket for that bucket", () => {
@@ -154,14 +256,28 @@ describe("missing bucket or queue", () => {
   });
 
   it("a missing queue names it, its region and whose account", () => {
-    const err = sdkError({ name: "QueueDoesNotExist", message: "The specified queue does not exist.", status: 400, fault: "client", contentType: "application/x-amz-json-1.0", Code: "AWS.SimpleQueueService.NonExistentQueue" });
+    const err = sdkError({
+      name: "QueueDoesNotExist",
+      message: "The specified queue does not exist.",
+      status: 400,
+      fault: "client",
+      contentType: "application/x-amz-json-1.0",
+      Code: "AWS.SimpleQueueService.NonExistentQueue",
+    });
     expect(explainServiceError(err, { operation: "GetQueueUrl", resourceArn: "arn:aws:sqs:eu-west-1:*:events", roleArn: ROLE })?.message).toMatch(
       /queue "events" does not exist in eu-west-1 for these credentials\. Fix: check the queue name and region in sqsQueues, and that the queue is in the account of role/,
     );
   });
 
   it("leaves a missing key alone (the pipeline decides about it)", () => {
-    const err = sdkError({ name: "NoSuchKey", message: "The specified key does not exist.", status: 404, fault: "client", contentType: "application/xml", Code: "NoSuchKey" });
+    const err = sdkError({
+      name: "NoSuchKey",
+      message: "The specified key does not exist.",
+      status: 404,
+      fault: "client",
+      contentType: "application/xml",
+      Code: "NoSuchKey",
+    });
     expect(explainServiceError(err, { operation: "GetObject", resourceArn: "arn:aws:s3:::b/k" })).toBeUndefined();
   });
 });

@@ -21,24 +21,30 @@ function fakeProvider() {
 
 /** A call answering with `answers` in turn (an Error is thrown), counting its attempts. */
 function scripted(...answers: unknown[]) {
-  const s = { attempts: 0, call: async () => {
-    const a = answers[Math.min(s.attempts++, answers.length - 1)];
-    if (a instanceof Error) throw a;
-    return a;
-  } };
+  const s = {
+    attempts: 0,
+    call: async () => {
+      const a = answers[Math.min(s.attempts++, answers.length - 1)];
+      if (a instanceof Error) throw a;
+      return a;
+    },
+  };
   return s;
 }
 
 const ctx = { operation: "ReceiveMessage", resourceArn: "arn:aws:sqs:us-east-1:111111111111:q" };
 
 describe("awsCaller: auth retry", () => {
-  it.each(["ExpiredToken", "ExpiredTokenException", "InvalidToken", "RequestExpired"])("%s: invalidates the credentials once and retries once", async (code) => {
-    const { provider, invalidated } = fakeProvider();
-    const call = scripted(sdkError(code, 403), "ok");
-    expect(await awsCaller({ provider, disableAuthRetry: false, log: silentLogger() })(ctx, call.call)).toBe("ok");
-    expect(call.attempts).toBe(2);
-    expect(invalidated).toEqual([{ reason: `ReceiveMessage answered ${code}`, mark: 1 }]);
-  });
+  it.each(["ExpiredToken", "ExpiredTokenException", "InvalidToken", "RequestExpired"])(
+    "%s: invalidates the credentials once and retries once",
+    async (code) => {
+      const { provider, invalidated } = fakeProvider();
+      const call = scripted(sdkError(code, 403), "ok");
+      expect(await awsCaller({ provider, disableAuthRetry: false, log: silentLogger() })(ctx, call.call)).toBe("ok");
+      expect(call.attempts).toBe(2);
+      expect(invalidated).toEqual([{ reason: `ReceiveMessage answered ${code}`, mark: 1 }]);
+    },
+  );
 
   it("a second token error is not retried again: two attempts, then the explained error", async () => {
     const { provider, invalidated } = fakeProvider();

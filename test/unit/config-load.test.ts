@@ -73,7 +73,7 @@ describe("defaults", () => {
     expect(secrets).toEqual([]);
   });
 
-  it("treats \"\" as unset for endpoints, regexes and expandEventListFromField", () => {
+  it('treats "" as unset for endpoints, regexes and expandEventListFromField', () => {
     const { settings } = load(`${MINIMAL}s3beat.endpoints: {sqs: "", s3: "", sts: ""}
 s3beat.keyInclude: ""
 s3beat.keyExclude: ""
@@ -336,13 +336,15 @@ output.console:
   });
 
   it("a missing s3beat section is reported", () => {
-    expect(problems(`output.console:\n`)).toEqual([
-      { path: "s3beat", message: "missing section: add s3beat: with at least sqsQueues" },
-    ]);
+    expect(problems(`output.console:\n`)).toEqual([{ path: "s3beat", message: "missing section: add s3beat: with at least sqsQueues" }]);
   });
 
   it.each([
-    { name: "no output", text: "s3beat.sqsQueues: [q:us-east-1]\n", want: ["undefined output: no output configured: add output.logstash, output.console or output.file"] },
+    {
+      name: "no output",
+      text: "s3beat.sqsQueues: [q:us-east-1]\n",
+      want: ["undefined output: no output configured: add output.logstash, output.console or output.file"],
+    },
     {
       name: "two outputs",
       text: "s3beat.sqsQueues: [q:us-east-1]\noutput.console:\noutput.file.path: /tmp\n",
@@ -467,13 +469,28 @@ describe("secrets", () => {
   const file = (lines: string) => `s3beat:\n  sqsQueues: [q:us-east-1]\n${lines}output.console:\n`;
 
   it.each([
-    { name: "secretAccessKey written as a number", text: file("  accessKeyID: x\n  secretAccessKey: 98765432109876\n"), value: "98765432109876", path: "s3beat.secretAccessKey" },
+    {
+      name: "secretAccessKey written as a number",
+      text: file("  accessKeyID: x\n  secretAccessKey: 98765432109876\n"),
+      value: "98765432109876",
+      path: "s3beat.secretAccessKey",
+    },
     { name: "secretAccessKey written as a list", text: file(`  accessKeyID: x\n  secretAccessKey: ["${KEY}"]\n`), value: KEY, path: "s3beat.secretAccessKey" },
     { name: "accessKeyID without its pair", text: file(`  accessKeyID: ${ID}\n`), value: ID, path: "s3beat.accessKeyID" },
     { name: "secretAccessKey without its pair", text: file(`  secretAccessKey: "${KEY}"\n`), value: KEY, path: "s3beat.secretAccessKey" },
-    { name: "a LogRhythm-encrypted secret", text: file(`  accessKeyID: ${ID}\n  secretAccessKey: "2||c2VjcmV0LXZhbHVl"\n`), value: "c2VjcmV0LXZhbHVl", path: "s3beat.secretAccessKey" },
+    {
+      name: "a LogRhythm-encrypted secret",
+      text: file(`  accessKeyID: ${ID}\n  secretAccessKey: "2||c2VjcmV0LXZhbHVl"\n`),
+      value: "c2VjcmV0LXZhbHVl",
+      path: "s3beat.secretAccessKey",
+    },
     { name: "a bad escape inside the secret", text: file(`  accessKeyID: ${ID}\n  secretAccessKey: "ab\\qSECRETTAIL"\n`), value: "\\q", path: "" },
-    { name: "a malformed reference in the secret", text: file(`  accessKeyID: ${ID}\n  secretAccessKey: "pre\${SECRETTAIL"\n`), value: "SECRETTAIL", path: "s3beat.secretAccessKey" },
+    {
+      name: "a malformed reference in the secret",
+      text: file(`  accessKeyID: ${ID}\n  secretAccessKey: "pre\${SECRETTAIL"\n`),
+      value: "SECRETTAIL",
+      path: "s3beat.secretAccessKey",
+    },
   ])("no message echoes the value: $name", ({ text, value, path }) => {
     const err = failure(text);
     expect(err.problems.map((p) => p.path)).toContain(path);
@@ -488,10 +505,7 @@ describe("secrets", () => {
 
   it("keys given while awsFlag is true are reported as ignored, without their values", () => {
     const { warnings, secrets } = load(file(`  awsFlag: true\n  accessKeyID: ${ID}\n  secretAccessKey: ${KEY}\n`));
-    expect(brief(warnings)).toEqual([
-      "4 s3beat.accessKeyID: ignored because awsFlag is true",
-      "5 s3beat.secretAccessKey: ignored because awsFlag is true",
-    ]);
+    expect(brief(warnings)).toEqual(["4 s3beat.accessKeyID: ignored because awsFlag is true", "5 s3beat.secretAccessKey: ignored because awsFlag is true"]);
     expect(secrets).toEqual([ID, KEY]);
   });
 });
@@ -519,8 +533,18 @@ output.console:
   });
 
   it.each([
-    { name: "no keyRegex", top: "", sel: "- decoder: json", want: "5 s3beat.fileSelectors[0].keyRegex: required: the regex of the object keys this selector applies to" },
-    { name: "bad keyRegex", top: "", sel: "- keyRegex: '*.gz'", want: "5 s3beat.fileSelectors[0].keyRegex: invalid regular expression: /*.gz/: Nothing to repeat" },
+    {
+      name: "no keyRegex",
+      top: "",
+      sel: "- decoder: json",
+      want: "5 s3beat.fileSelectors[0].keyRegex: required: the regex of the object keys this selector applies to",
+    },
+    {
+      name: "bad keyRegex",
+      top: "",
+      sel: "- keyRegex: '*.gz'",
+      want: "5 s3beat.fileSelectors[0].keyRegex: invalid regular expression: /*.gz/: Nothing to repeat",
+    },
     {
       name: "expand with another decoder",
       top: "",
@@ -545,7 +569,9 @@ output.console:
   });
 
   it("an inherited option switched off in the selector is accepted", () => {
-    const { settings } = load(`${MINIMAL}s3beat.decoder: json\ns3beat.expandEventListFromField: Records\ns3beat.fileSelectors: [{keyRegex: a, decoder: ndjson, expandEventListFromField: ""}]\n`);
+    const { settings } = load(
+      `${MINIMAL}s3beat.decoder: json\ns3beat.expandEventListFromField: Records\ns3beat.fileSelectors: [{keyRegex: a, decoder: ndjson, expandEventListFromField: ""}]\n`,
+    );
     expect(settings.s3beat.fileSelectors).toEqual([{ keyRegex: /a/, decoder: "ndjson", maxEventBytes: 10 * 1024 ** 2 }]);
   });
 });
@@ -654,7 +680,10 @@ s3beat.disableAuthRetry: true
   });
 
   it("two roles for two queues is fine; roles without the flag are a warning", () => {
-    expect(load(`${base}s3beat.assumeRoleFlag: true\ns3beat.roleArn: [arn:aws:iam::123456789012:role/a, arn:aws:iam::210987654321:role/b]\n`).settings.s3beat.roleArns).toHaveLength(2);
+    expect(
+      load(`${base}s3beat.assumeRoleFlag: true\ns3beat.roleArn: [arn:aws:iam::123456789012:role/a, arn:aws:iam::210987654321:role/b]\n`).settings.s3beat
+        .roleArns,
+    ).toHaveLength(2);
     const { warnings } = load(`${base}s3beat.roleArn: [arn:aws:iam::123456789012:role/a]\n`);
     expect(brief(warnings)).toEqual(["4 s3beat.roleArn: ignored because assumeRoleFlag is false"]);
   });
@@ -663,9 +692,24 @@ s3beat.disableAuthRetry: true
 describe("environment defaults (the container image's S3BEAT_HTTP_*)", () => {
   const base = "s3beat:\n  sqsQueues: [q:us-east-1]\noutput.console: {}\n";
   it.each([
-    ["absent from the file: the environment's value", base, { S3BEAT_HTTP_ENABLED: "true", S3BEAT_HTTP_PORT: "6000" }, { enabled: true, host: "127.0.0.1", port: 6000 }],
-    ["the file wins over the environment", `${base}http.enabled: false\nhttp.port: 7000\n`, { S3BEAT_HTTP_ENABLED: "true", S3BEAT_HTTP_PORT: "6000" }, { enabled: false, host: "127.0.0.1", port: 7000 }],
-    ["a partly set section takes the rest from the environment", `${base}http:\n  port: 7000\n`, { S3BEAT_HTTP_ENABLED: "true", S3BEAT_HTTP_HOST: "0.0.0.0" }, { enabled: true, host: "0.0.0.0", port: 7000 }],
+    [
+      "absent from the file: the environment's value",
+      base,
+      { S3BEAT_HTTP_ENABLED: "true", S3BEAT_HTTP_PORT: "6000" },
+      { enabled: true, host: "127.0.0.1", port: 6000 },
+    ],
+    [
+      "the file wins over the environment",
+      `${base}http.enabled: false\nhttp.port: 7000\n`,
+      { S3BEAT_HTTP_ENABLED: "true", S3BEAT_HTTP_PORT: "6000" },
+      { enabled: false, host: "127.0.0.1", port: 7000 },
+    ],
+    [
+      "a partly set section takes the rest from the environment",
+      `${base}http:\n  port: 7000\n`,
+      { S3BEAT_HTTP_ENABLED: "true", S3BEAT_HTTP_HOST: "0.0.0.0" },
+      { enabled: true, host: "0.0.0.0", port: 7000 },
+    ],
     ["an empty variable counts as unset", base, { S3BEAT_HTTP_ENABLED: "" }, { enabled: false, host: "127.0.0.1", port: 5066 }],
   ])("%s", (_name, text, env, http) => {
     expect(loadConfigText(text, "env.yml", env).settings.http).toEqual(http);

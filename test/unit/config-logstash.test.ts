@@ -83,7 +83,11 @@ describe("output.logstash", () => {
   });
 
   it.each([
-    { name: "an ssl section turns TLS on with full verification", ssl: "  ssl.certificate_authorities: [/ca.pem]\n", want: { certificateAuthorities: ["/ca.pem"], verificationMode: "full" } },
+    {
+      name: "an ssl section turns TLS on with full verification",
+      ssl: "  ssl.certificate_authorities: [/ca.pem]\n",
+      want: { certificateAuthorities: ["/ca.pem"], verificationMode: "full" },
+    },
     { name: "ssl.enabled: true alone uses the system's CAs", ssl: "  ssl.enabled: true\n", want: { certificateAuthorities: [], verificationMode: "full" } },
     { name: "ssl.enabled: false turns it off", ssl: "  ssl: {enabled: false, certificate_authorities: [/ca.pem]}\n", want: undefined },
     { name: "no ssl section: plain TCP", ssl: "", want: undefined },
@@ -106,13 +110,16 @@ describe("output.logstash", () => {
   });
 
   it.each([
-    ["hosts: []", "4 output.logstash.hosts: list at least one host, e.g. hosts: [\"opencollector:5044\"]"],
-    ["hosts: [\"tcp://oc:5044\"]", '4 output.logstash.hosts[0]: expected "host:port" without a scheme (the protocol is always Beats/lumberjack), got "tcp://oc:5044"'],
-    ["hosts: [\"oc:0\"]", '4 output.logstash.hosts[0]: port must be a number between 1 and 65535, got "0" in "oc:0"'],
-    ["hosts: [\"oc:http\"]", '4 output.logstash.hosts[0]: port must be a number between 1 and 65535, got "http" in "oc:http"'],
-    ["hosts: [\"::1\"]", '4 output.logstash.hosts[0]: write an IPv6 address in brackets, e.g. "[::1]:5044", got "::1"'],
-    ["hosts: [\"bad host\"]", '4 output.logstash.hosts[0]: expected "host:port" (e.g. "opencollector:5044"; the port defaults to 5044), got "bad host"'],
-    ["hosts: [a, \"a:5044\"]", "4 output.logstash.hosts[1]: listed twice"],
+    ["hosts: []", '4 output.logstash.hosts: list at least one host, e.g. hosts: ["opencollector:5044"]'],
+    [
+      'hosts: ["tcp://oc:5044"]',
+      '4 output.logstash.hosts[0]: expected "host:port" without a scheme (the protocol is always Beats/lumberjack), got "tcp://oc:5044"',
+    ],
+    ['hosts: ["oc:0"]', '4 output.logstash.hosts[0]: port must be a number between 1 and 65535, got "0" in "oc:0"'],
+    ['hosts: ["oc:http"]', '4 output.logstash.hosts[0]: port must be a number between 1 and 65535, got "http" in "oc:http"'],
+    ['hosts: ["::1"]', '4 output.logstash.hosts[0]: write an IPv6 address in brackets, e.g. "[::1]:5044", got "::1"'],
+    ['hosts: ["bad host"]', '4 output.logstash.hosts[0]: expected "host:port" (e.g. "opencollector:5044"; the port defaults to 5044), got "bad host"'],
+    ['hosts: [a, "a:5044"]', "4 output.logstash.hosts[1]: listed twice"],
     ["hosts: {a: 1}", '4 output.logstash.hosts: expected a list of "host:port" (e.g. "opencollector:5044"; the port defaults to 5044)'],
     ["compression_level: 10", "4 output.logstash.compression_level: must be between 0 and 9"],
     ["bulk_max_size: 0", "4 output.logstash.bulk_max_size: must be between 1 and 65535"],
@@ -124,7 +131,7 @@ describe("output.logstash", () => {
     ["ssl.verification_mode: loose", "4 output.logstash.ssl.verification_mode: expected one of full, strict, certificate, none"],
     ["ssl.certificate: /c.pem", "4 output.logstash.ssl.certificate: is set but ssl.key is not: a client certificate needs both the certificate and its key"],
     ["ssl.key: /c.key", "4 output.logstash.ssl.key: is set but ssl.certificate is not: a client certificate needs both the certificate and its key"],
-    ["ssl.certificate_authorities: [\"\"]", "4 output.logstash.ssl.certificate_authorities[0]: must not be empty"],
+    ['ssl.certificate_authorities: [""]', "4 output.logstash.ssl.certificate_authorities[0]: must not be empty"],
   ])("%s", (line, want) => {
     const text = line.startsWith("hosts:") ? `output.logstash:\n  ${line}\n` : `output.logstash:\n  ${line}\n  hosts: [oc]\n`;
     expect(brief(problems(text))).toEqual([want]);

@@ -22,9 +22,7 @@ describe("parseDurationSeconds", () => {
   it.each([["500ms"], [""], ["h"], ["5 m"], ["30m1h"], ["1.5h"], ["-5s"], ["5d"], ["abc"], [1.5], [-1], [Number.NaN]])(
     "rejects %j with the accepted forms in the message",
     (input) => {
-      expect(() => parseDurationSeconds(input as string | number)).toThrow(
-        /expected a duration like 30s, 5m, 1h30m or a number of seconds/,
-      );
+      expect(() => parseDurationSeconds(input as string | number)).toThrow(/expected a duration like 30s, 5m, 1h30m or a number of seconds/);
     },
   );
 });

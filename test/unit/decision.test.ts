@@ -40,9 +40,12 @@ describe("settle: poison goes to the dead-letter queue at once when there is one
     expect(settle({ kind: "objects", objects }, receiveCount, policy, deadLetterQueue === undefined ? {} : { deadLetterQueue })).toEqual(want);
   });
 
-  it.each<MessageOutcome>([{ kind: "malformed" }, { kind: "test-event" }, { kind: "interrupted" }])("$kind is settled as without a dead-letter queue", (outcome) => {
-    expect(settle(outcome, 1, policy, { deadLetterQueue: true })).toEqual(settle(outcome, 1, policy));
-  });
+  it.each<MessageOutcome>([{ kind: "malformed" }, { kind: "test-event" }, { kind: "interrupted" }])(
+    "$kind is settled as without a dead-letter queue",
+    (outcome) => {
+      expect(settle(outcome, 1, policy, { deadLetterQueue: true })).toEqual(settle(outcome, 1, policy));
+    },
+  );
 });
 
 describe("retryDelaySeconds", () => {

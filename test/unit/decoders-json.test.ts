@@ -4,7 +4,6 @@ import type { DecodedRecord } from "../../src/events/record.ts";
 import { jsonDecoder } from "../../src/objects/decoders/json.ts";
 import { bySizes, BIG_CHUNKINGS, run, decodeEveryWay } from "../support/chunks.ts";
 
-
 const rec = (offset: number, text: string, truncated = false): DecodedRecord => ({ offset, text, truncated });
 const expand = (max = 1 << 20): Decoder => jsonDecoder({ maxEventBytes: max, expandEventListFromField: "Records" });
 const whole = (max = 1 << 20): Decoder => jsonDecoder({ maxEventBytes: max });
@@ -23,7 +22,7 @@ const EVENTS: unknown[] = [
     eventVersion: "1.08",
     userIdentity: { type: "IAMUser", arn: "arn:aws:iam::123456789012:user/a]b}c", sessionContext: { attributes: {} } },
     eventName: "GetObject",
-    requestParameters: { bucketName: "logs", key: 'x"}]{[', tags: [{ k: "a\\" }, { k: "]" }, { k: "\\\"" }] },
+    requestParameters: { bucketName: "logs", key: 'x"}]{[', tags: [{ k: "a\\" }, { k: "]" }, { k: '\\"' }] },
     numbers: [1, -2.5e3, 0, 1e-7, true, false, null],
     note: "日本語 😀 é \\",
   },
@@ -58,12 +57,7 @@ describe("jsonDecoder with expandEventListFromField", () => {
   it("keeps escapes and whitespace inside elements verbatim", async () => {
     const src = '{"Records": [ {"a" : "q\\"}]" ,"u":"\\u005d\\\\"} ,\t2 , "s\\\\" ,[ ] ]}';
     const out = await decodeEveryWay(expand(), src);
-    expect(out.records).toEqual([
-      rec(14, '{"a" : "q\\"}]" ,"u":"\\u005d\\\\"}'),
-      rec(48, "2"),
-      rec(52, '"s\\\\"'),
-      rec(59, "[ ]"),
-    ]);
+    expect(out.records).toEqual([rec(14, '{"a" : "q\\"}]" ,"u":"\\u005d\\\\"}'), rec(48, "2"), rec(52, '"s\\\\"'), rec(59, "[ ]")]);
     expectSourceText(Buffer.from(src), out.records);
   });
 
@@ -92,12 +86,7 @@ describe("jsonDecoder with expandEventListFromField", () => {
   it("handles concatenated objects, with or without whitespace between them", async () => {
     const src = '{"Records":[{"a":1}]}{"Records":[]}\n\n{"x":1}  {"Records":[{"b":2},{"c":3}]}';
     const out = await decodeEveryWay(expand(), src);
-    expect(out.records).toEqual([
-      rec(12, '{"a":1}'),
-      { ...rec(37, '{"x":1}'), error: 'field "Records" not found' },
-      rec(58, '{"b":2}'),
-      rec(66, '{"c":3}'),
-    ]);
+    expect(out.records).toEqual([rec(12, '{"a":1}'), { ...rec(37, '{"x":1}'), error: 'field "Records" not found' }, rec(58, '{"b":2}'), rec(66, '{"c":3}')]);
     expectSourceText(Buffer.from(src), out.records);
   });
 
@@ -202,7 +191,10 @@ describe("jsonDecoder on malformed input", () => {
   }
 
   it("rejects nesting deeper than 10000", async () => {
-    const out = await run(whole(), bySizes(Buffer.from("[".repeat(10_001)), () => 4096));
+    const out = await run(
+      whole(),
+      bySizes(Buffer.from("[".repeat(10_001)), () => 4096),
+    );
     expect(out.error).toBe("malformed JSON at byte 10000: nesting deeper than 10000");
   });
 });

@@ -1,10 +1,8 @@
 import { describe, it, expect } from "vitest";
-import type { Decoder } from "../../src/objects/decoders/decoder.ts";
 import type { DecodedRecord } from "../../src/events/record.ts";
 import { linesDecoder } from "../../src/objects/decoders/lines.ts";
 import { utf8Boundary } from "../../src/objects/decoders/utf8.ts";
 import { bySizes, BIG_CHUNKINGS, run, decodeEveryWay } from "../support/chunks.ts";
-
 
 const rec = (offset: number, text: string, truncated = false): DecodedRecord => ({ offset, text, truncated });
 
@@ -75,7 +73,10 @@ describe("linesDecoder", () => {
   it("streams a line spanning many chunks in linear time", async () => {
     const src = Buffer.from(`${"a".repeat(4 * 1024 * 1024)}\nb`, "utf8");
     const started = performance.now();
-    const out = await run(linesDecoder({ maxEventBytes: 8 * 1024 * 1024 }), bySizes(src, () => 512));
+    const out = await run(
+      linesDecoder({ maxEventBytes: 8 * 1024 * 1024 }),
+      bySizes(src, () => 512),
+    );
     expect(out.records.map((r) => [r.offset, r.text.length])).toEqual([
       [0, 4 * 1024 * 1024],
       [4 * 1024 * 1024 + 1, 1],
@@ -101,7 +102,6 @@ describe("utf8Boundary", () => {
     it(`cut at ${end} -> ${want}`, () => expect(utf8Boundary(bytes, 0, end)).toBe(want));
   }
 });
-
 
 describe("linesDecoder: size as shipped and invalid UTF-8", () => {
   /** UTF-8 text and raw bytes (number arrays), joined. */
@@ -132,7 +132,10 @@ describe("linesDecoder: size as shipped and invalid UTF-8", () => {
 
   it("a 10 MiB line of NUL bytes ships at most maxEventBytes", async () => {
     const max = 10 * 1024 * 1024;
-    const out = await run(linesDecoder({ maxEventBytes: max }), bySizes(Buffer.alloc(10.5 * 1024 * 1024), () => 65536));
+    const out = await run(
+      linesDecoder({ maxEventBytes: max }),
+      bySizes(Buffer.alloc(10.5 * 1024 * 1024), () => 65536),
+    );
     expect(out.records).toHaveLength(1);
     const [r] = out.records as [DecodedRecord];
     expect(r.truncated).toBe(true);

@@ -4,8 +4,7 @@ import type { Decoder } from "../../src/objects/decoders/decoder.ts";
 import type { DecodedRecord } from "../../src/events/record.ts";
 import { createDecoder } from "../../src/objects/decoders/index.ts";
 import { multiline } from "../../src/objects/decoders/multiline.ts";
-import { run, decodeEveryWay } from "../support/chunks.ts";
-
+import { decodeEveryWay } from "../support/chunks.ts";
 
 async function* records(...rs: DecodedRecord[]): AsyncGenerator<DecodedRecord> {
   yield* rs;
@@ -40,11 +39,7 @@ describe("multiline (lines decoder + multiline, every chunking)", () => {
       name: "negate false, match after: indented lines continue the previous line",
       decoder: lines(/^\s/, false, "after"),
       input: JAVA + "\n",
-      want: [
-        many(0, JAVA.split("\n").slice(0, 3).join("\n")),
-        many(152, "Caused by: x\n  ... 3 more"),
-        one(178, "INFO next event"),
-      ],
+      want: [many(0, JAVA.split("\n").slice(0, 3).join("\n")), many(152, "Caused by: x\n  ... 3 more"), one(178, "INFO next event")],
     },
     {
       name: "negate true, match after: lines without a timestamp continue the previous one",

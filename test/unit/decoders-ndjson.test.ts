@@ -1,9 +1,7 @@
 import { describe, it, expect } from "vitest";
-import type { Decoder } from "../../src/objects/decoders/decoder.ts";
 import type { DecodedRecord } from "../../src/events/record.ts";
 import { ndjsonDecoder } from "../../src/objects/decoders/ndjson.ts";
 import { BIG_CHUNKINGS, decodeEveryWay } from "../support/chunks.ts";
-
 
 const ok = (offset: number, text: string, truncated = false): DecodedRecord => ({ offset, text, truncated });
 const bad = (offset: number, text: string): DecodedRecord => ({

@@ -281,9 +281,7 @@ describe("deploy manifests", () => {
     expect(beatsPort).toBe(5044);
     expect(hosts.map((h) => `${h.host}:${h.port}`)).toEqual([`logstash:${beatsPort}`]);
     expect(pipeline).toMatch(/stdout\s*\{[^}]*codec\s*=>\s*rubydebug/);
-    expect(list(LOGSTASH_SERVICE.volumes, "logstash volumes").map(String)).toContain(
-      "./logstash/pipeline/:/usr/share/logstash/pipeline/:ro",
-    );
+    expect(list(LOGSTASH_SERVICE.volumes, "logstash volumes").map(String)).toContain("./logstash/pipeline/:/usr/share/logstash/pipeline/:ro");
     expect(LOGSTASH_SERVICE.image).toMatch(/^docker\.elastic\.co\/logstash\/logstash:8\./);
     const dependsOn = S3BEAT_SERVICE.depends_on;
     expect(Array.isArray(dependsOn) ? dependsOn : Object.keys(rec(dependsOn, "depends_on"))).toContain("logstash");
@@ -294,17 +292,13 @@ describe("deploy manifests", () => {
 
   it("compose: stop_grace_period covers s3beat.yml's shutdownGracePeriod + 5 s", () => {
     const { settings } = loadConfigText(COMPOSE_CONFIG_TEXT, "s3beat.yml", ENV);
-    expect(durationSeconds(S3BEAT_SERVICE.stop_grace_period)).toBeGreaterThanOrEqual(
-      settings.s3beat.shutdownGracePeriodSeconds + STOP_SLACK_SECONDS,
-    );
+    expect(durationSeconds(S3BEAT_SERVICE.stop_grace_period)).toBeGreaterThanOrEqual(settings.s3beat.shutdownGracePeriodSeconds + STOP_SLACK_SECONDS);
   });
 
   it("kubernetes: terminationGracePeriodSeconds covers the ConfigMap's shutdownGracePeriod + 5 s", () => {
     const { settings } = loadConfigText(K8S_CONFIG_TEXT, "configmap.yaml#s3beat.yml", ENV);
     expect(POD.terminationGracePeriodSeconds).toBeTypeOf("number");
-    expect(POD.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
-      settings.s3beat.shutdownGracePeriodSeconds + STOP_SLACK_SECONDS,
-    );
+    expect(POD.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(settings.s3beat.shutdownGracePeriodSeconds + STOP_SLACK_SECONDS);
   });
 
   it("kubernetes: probes hit /healthz and /readyz on port 5066, the port s3beat listens on", () => {

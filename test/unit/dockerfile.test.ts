@@ -10,7 +10,9 @@ import { describe, expect, it } from "vitest";
 const TEXT = readFileSync(new URL("../../Dockerfile", import.meta.url), "utf8");
 const IGNORE = readFileSync(new URL("../../.dockerignore", import.meta.url), "utf8").split("\n");
 const doc = DockerfileParser.parse(TEXT);
-const instructions = doc.getInstructions().map((i) => ({ keyword: i.getKeyword(), args: i.getArgumentsContent() ?? "", text: i.getTextContent(), line: i.getRange().start.line + 1 }));
+const instructions = doc
+  .getInstructions()
+  .map((i) => ({ keyword: i.getKeyword(), args: i.getArgumentsContent() ?? "", text: i.getTextContent(), line: i.getRange().start.line + 1 }));
 /** The instructions of the last stage: what ships. */
 const lastFrom = instructions.map((i) => i.keyword).lastIndexOf("FROM");
 const runtime = instructions.slice(lastFrom);
@@ -40,7 +42,10 @@ describe("Dockerfile", () => {
     expect(one("USER")).toBe("node");
     expect(JSON.parse(one("ENTRYPOINT"))).toEqual(["node", "/app/bin/s3beat.js"]);
     expect(JSON.parse(one("CMD"))).toEqual(["run"]);
-    const env = runtime.filter((i) => i.keyword === "ENV").map((i) => i.args).join(" ");
+    const env = runtime
+      .filter((i) => i.keyword === "ENV")
+      .map((i) => i.args)
+      .join(" ");
     expect(env).toMatch(/S3BEAT_CONFIG=\/etc\/s3beat\/s3beat\.yml/);
     expect(env).toMatch(/S3BEAT_HTTP_ENABLED=true/);
     expect(env).toMatch(/S3BEAT_HTTP_HOST=127\.0\.0\.1/);
@@ -50,7 +55,10 @@ describe("Dockerfile", () => {
 
   it("checks health on the HTTP endpoint and carries the OCI labels", () => {
     expect(one("HEALTHCHECK")).toMatch(/CMD \["node", "\/app\/bin\/healthcheck\.js"\]/);
-    const labels = runtime.filter((i) => i.keyword === "LABEL").map((i) => i.args).join(" ");
+    const labels = runtime
+      .filter((i) => i.keyword === "LABEL")
+      .map((i) => i.args)
+      .join(" ");
     for (const key of ["version", "source", "licenses", "title"]) expect(labels).toContain(`org.opencontainers.image.${key}=`);
   });
 

@@ -30,7 +30,9 @@ describe("decompressIfGzip", () => {
     ["plain text", Buffer.from(TEXT)],
     ["gzip", gzipSync(TEXT)],
   ])("%s in one-byte chunks reads back as the text", async (_name, data) => {
-    const chunks = (async function* () { for (const b of data) yield Uint8Array.of(b); })();
+    const chunks = (async function* () {
+      for (const b of data) yield Uint8Array.of(b);
+    })();
     let out = "";
     for await (const c of decompressIfGzip(chunks)) out += c.toString();
     expect(out).toBe(TEXT);
@@ -44,7 +46,12 @@ describe("processObject: the key's suffix does not decide", () => {
       { bucket: "b", key, region: "us-east-1", size: data.length },
       { queue: "q", messageId: "m1" },
       {
-        objects: { getObject: async () => (async function* () { yield data; })() },
+        objects: {
+          getObject: async () =>
+            (async function* () {
+              yield data;
+            })(),
+        },
         decoderFor: () => linesDecoder({ maxEventBytes: 1024 }),
         output: { name: "fake", publish: async (events) => void published.push(...events), close: async () => undefined },
         metrics: new Metrics({ version: "test", defaultMetrics: false }).forQueue("q"),

@@ -83,7 +83,10 @@ describe("the fully qualified beat name", () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems).toEqual([
-      expect.objectContaining({ path: "s3beat.beatIdentifier", message: "must be 1–12 characters of letters, digits, _ and - (the beat is named s3beat_<beatIdentifier>)" }),
+      expect.objectContaining({
+        path: "s3beat.beatIdentifier",
+        message: "must be 1–12 characters of letters, digits, _ and - (the beat is named s3beat_<beatIdentifier>)",
+      }),
     ]);
   });
 

@@ -15,7 +15,14 @@ describe("DynamicWindow", () => {
   it.each([
     { name: "starts at 10", max: 2048, start: undefined, steps: [], want: [], first: INITIAL_WINDOW },
     { name: "a small bulk_max_size caps the start", max: 4, start: undefined, steps: [], want: [], first: 4 },
-    { name: "grows by half after each full window, up to the max", max: 60, start: undefined, steps: ["ok", "ok", "ok", "ok", "ok", "ok"], want: [15, 23, 35, 53, 60, 60], first: 10 },
+    {
+      name: "grows by half after each full window, up to the max",
+      max: 60,
+      start: undefined,
+      steps: ["ok", "ok", "ok", "ok", "ok", "ok"],
+      want: [15, 23, 35, 53, 60, 60],
+      first: 10,
+    },
     { name: "does not grow after a window that was not full", max: 2048, start: undefined, steps: ["ok:3", "ok:9", "ok:10"], want: [10, 10, 15], first: 10 },
     { name: "halves after a failure", max: 2048, start: 100, steps: ["fail", "fail"], want: [50, 25], first: 100 },
     { name: "never below 1", max: 2048, start: 3, steps: ["fail", "fail", "fail"], want: [1, 1, 1], first: 3 },

@@ -92,7 +92,14 @@ function setup(o: Options = {}) {
     receiveCount: o.receiveCount ?? 1,
   };
   const ac = new AbortController();
-  return { timeline, published, stats: () => metrics.stats, finish: () => gate.resolve(), abort: () => ac.abort(new Error("shutdown")), run: () => handleMessage(msg, queue, deps, ac.signal) };
+  return {
+    timeline,
+    published,
+    stats: () => metrics.stats,
+    finish: () => gate.resolve(),
+    abort: () => ac.abort(new Error("shutdown")),
+    run: () => handleMessage(msg, queue, deps, ac.signal),
+  };
 }
 
 /** The settlement calls of a timeline (extensions left out). */

@@ -128,8 +128,7 @@ describe("the LogRhythm file", () => {
 
   it("adds the missing settings right after secretAccessKey, aligned with the section's comments", () => {
     expect(out()).toContain(
-      '  secretAccessKey: "2||c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"   # rotated 2023-04\n' +
-        "  assumeRoleFlag: false                 # true: use",
+      '  secretAccessKey: "2||c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"   # rotated 2023-04\n' + "  assumeRoleFlag: false                 # true: use",
     );
     expect(out()).not.toMatch(/^ {2}roleArn: \[\]/m); // roleArn came from assumeRoleArn
   });
@@ -142,7 +141,9 @@ describe("the LogRhythm file with encrypted secrets and LogRhythm-only keys", ()
 
   it("without --secrets-from-env: keeps the encrypted values and says exactly what changed, and what to run", () => {
     const plan = pending(planMigration(input));
-    expect(headerLine(plan, "s3beat.yml", "s3beat.yml.bak-v0")).toBe("migrated s3beat.yml from version 0 to version 1 (the original is kept as s3beat.yml.bak-v0):");
+    expect(headerLine(plan, "s3beat.yml", "s3beat.yml.bak-v0")).toBe(
+      "migrated s3beat.yml from version 0 to version 1 (the original is kept as s3beat.yml.bak-v0):",
+    );
     expect(changeLines(plan)).toEqual([
       "  1: STS AssumeRole settings",
       "     renamed assumeRoleArn → roleArn on line 18 (value and comments kept)",
@@ -197,7 +198,9 @@ describe("the LogRhythm file with encrypted secrets and LogRhythm-only keys", ()
     const plan = pending(planMigration(read("logrhythm-encrypted.expected.yml"), undefined, { secretsFromEnv: true }));
     expect(plan.text).toBe(read("logrhythm-encrypted.secrets-from-env.expected.yml"));
     expect([plan.from, plan.to, plan.steps, plan.stamp]).toEqual([1, 1, [], undefined]);
-    expect(headerLine(plan, "s3beat.yml", "s3beat.yml.bak-v1")).toBe("updated s3beat.yml, which stays at version 1 (the original is kept as s3beat.yml.bak-v1):");
+    expect(headerLine(plan, "s3beat.yml", "s3beat.yml.bak-v1")).toBe(
+      "updated s3beat.yml, which stays at version 1 (the original is kept as s3beat.yml.bak-v1):",
+    );
     expect(changeLines(plan)).toEqual([
       "  replaced encrypted accessKeyID with ${S3BEAT_ACCESS_KEY_ID} on line 15",
       "  replaced encrypted secretAccessKey with ${S3BEAT_SECRET_ACCESS_KEY} on line 16",
@@ -217,7 +220,22 @@ describe("the LogRhythm file with encrypted secrets and LogRhythm-only keys", ()
       sessionDurationSeconds: 5400,
     });
     const notUsed = config!.warnings.filter((w) => w.message.startsWith("not used by s3beat")).map((w) => w.path);
-    expect(notUsed).toEqual(["s3beat.period", "s3beat.logsource_name", "s3beat.traits", "name", "tags", "fields", "fields_under_root", "max_procs", "processors", "queue", "setup", "monitoring", "path", "logging.to_files"]);
+    expect(notUsed).toEqual([
+      "s3beat.period",
+      "s3beat.logsource_name",
+      "s3beat.traits",
+      "name",
+      "tags",
+      "fields",
+      "fields_under_root",
+      "max_procs",
+      "processors",
+      "queue",
+      "setup",
+      "monitoring",
+      "path",
+      "logging.to_files",
+    ]);
     expect(config!.warnings.filter((w) => /check the spelling/.test(w.message))).toEqual([]);
   });
 });

@@ -103,14 +103,22 @@ describe("a file read from disk (what run logs at start, and validate prints)", 
   });
 
   it("carries the warning on a ConfigError too (an encrypted secret is still a secret)", async () => {
-    await withFile(`${BASE.replace("awsFlag: true", 'awsFlag: false\n  accessKeyID: "2||QUtJQQ=="\n  secretAccessKey: "2||c2VjcmV0"')}${TAIL}`, 0o644, async (path) => {
-      const err = await loadConfigFile(path, {}).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).warnings.map((w) => w.message)).toContainEqual(expect.stringContaining(`mode 0644 lets its group or other users read it: chmod 600 ${path}`));
-      expect((err as ConfigError).problems.map((p) => p.message)).toEqual([
-        expect.stringContaining(`(s3beat migrate-config -c ${path} --secrets-from-env does it) and set S3BEAT_ACCESS_KEY_ID to the plain access key ID`),
-        expect.stringContaining(`(s3beat migrate-config -c ${path} --secrets-from-env does it) and set S3BEAT_SECRET_ACCESS_KEY to the plain secret access key`),
-      ]);
-    });
+    await withFile(
+      `${BASE.replace("awsFlag: true", 'awsFlag: false\n  accessKeyID: "2||QUtJQQ=="\n  secretAccessKey: "2||c2VjcmV0"')}${TAIL}`,
+      0o644,
+      async (path) => {
+        const err = await loadConfigFile(path, {}).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).warnings.map((w) => w.message)).toContainEqual(
+          expect.stringContaining(`mode 0644 lets its group or other users read it: chmod 600 ${path}`),
+        );
+        expect((err as ConfigError).problems.map((p) => p.message)).toEqual([
+          expect.stringContaining(`(s3beat migrate-config -c ${path} --secrets-from-env does it) and set S3BEAT_ACCESS_KEY_ID to the plain access key ID`),
+          expect.stringContaining(
+            `(s3beat migrate-config -c ${path} --secrets-from-env does it) and set S3BEAT_SECRET_ACCESS_KEY to the plain secret access key`,
+          ),
+        ]);
+      },
+    );
   });
 });

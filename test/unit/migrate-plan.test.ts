@@ -123,14 +123,17 @@ describe("migration 001: where the settings go", () => {
     expect(migrate("s3beat:\n  secretAccessKey: |-\n    abc\n\n  region: x\n")).toBe(
       `s3beat:\n  secretAccessKey: |-\n    abc\n${ADDED_BLOCK("  ", undefined)}\n  region: x\n${STAMP}`,
     );
-    expect(migrate("s3beat:\n  awsFlag:\n    - odd\n  region: x\n")).toBe(`s3beat:\n  awsFlag:\n    - odd\n${ADDED_BLOCK("  ", undefined)}  region: x\n${STAMP}`);
+    expect(migrate("s3beat:\n  awsFlag:\n    - odd\n  region: x\n")).toBe(
+      `s3beat:\n  awsFlag:\n    - odd\n${ADDED_BLOCK("  ", undefined)}  region: x\n${STAMP}`,
+    );
     expect(migrate("s3beat:\n  accessKeyID:    # set later\n  region: x\n")).toBe(
       `s3beat:\n  accessKeyID:    # set later\n${ADDED_BLOCK("  ", 18)}  region: x\n${STAMP}`,
     );
   });
 
   it("aligns comments with the column most of the section's keys use", () => {
-    const text = "s3beat:\n  a: 1                          # one\n  awsFlag: false                # two\n  b: 2 # pushed\n  c: 3 # pushed\n  d: 4                          # three\n";
+    const text =
+      "s3beat:\n  a: 1                          # one\n  awsFlag: false                # two\n  b: 2 # pushed\n  c: 3 # pushed\n  d: 4                          # three\n";
     expect(migrate(text)).toContain(`  awsFlag: false                # two\n${ADDED_BLOCK("  ", 32)}  b: 2`);
   });
 
@@ -276,8 +279,18 @@ describe("the runner", () => {
   });
 
   it("throws on overlapping edits instead of writing a mangled file", () => {
-    expect(() => applyEdits("abcdef", [{ start: 1, end: 4, text: "x" }, { start: 3, end: 5, text: "y" }])).toThrow(/overlapping/);
-    expect(applyEdits("abc", [{ start: 1, end: 1, text: "1" }, { start: 1, end: 1, text: "2" }])).toBe("a12bc");
+    expect(() =>
+      applyEdits("abcdef", [
+        { start: 1, end: 4, text: "x" },
+        { start: 3, end: 5, text: "y" },
+      ]),
+    ).toThrow(/overlapping/);
+    expect(
+      applyEdits("abc", [
+        { start: 1, end: 1, text: "1" },
+        { start: 1, end: 1, text: "2" },
+      ]),
+    ).toBe("a12bc");
   });
 });
 

@@ -26,7 +26,9 @@ describe("--secrets-from-env", () => {
   });
 
   it("quotes a plain value inside a {…} flow mapping, handles the dotted form and CRLF", () => {
-    expect(fromEnv("s3beat: {sqsQueues: [q:us-east-1], secretAccessKey: 2||abcd}\n")).toBe('s3beat: {sqsQueues: [q:us-east-1], secretAccessKey: "${S3BEAT_SECRET_ACCESS_KEY}"}\n');
+    expect(fromEnv("s3beat: {sqsQueues: [q:us-east-1], secretAccessKey: 2||abcd}\n")).toBe(
+      's3beat: {sqsQueues: [q:us-east-1], secretAccessKey: "${S3BEAT_SECRET_ACCESS_KEY}"}\n',
+    );
     expect(fromEnv('s3beat.accessKeyID: "2||abcd"\r\ns3beat.secretAccessKey: 2||efgh\r\n')).toBe(
       's3beat.accessKeyID: "${S3BEAT_ACCESS_KEY_ID}"\r\ns3beat.secretAccessKey: ${S3BEAT_SECRET_ACCESS_KEY}\r\n',
     );
@@ -39,7 +41,11 @@ describe("--secrets-from-env", () => {
 
   it("without the option, a current file reports its encrypted keys (never their values)", () => {
     const plan = planMigration('configVersion: 1\ns3beat:\n  secretAccessKey: "2||c2VjcmV0"\n');
-    expect(plan).toEqual({ status: "current", version: 1, encrypted: [{ name: "secretAccessKey", written: "secretAccessKey", line: 3, variable: "S3BEAT_SECRET_ACCESS_KEY" }] });
+    expect(plan).toEqual({
+      status: "current",
+      version: 1,
+      encrypted: [{ name: "secretAccessKey", written: "secretAccessKey", line: 3, variable: "S3BEAT_SECRET_ACCESS_KEY" }],
+    });
   });
 });
 
@@ -68,7 +74,9 @@ describe("maskSecrets (what a diff is made from)", () => {
   });
 
   it("masks a default written in a ${VAR:default}, a block scalar and a list too", () => {
-    const out = maskSecrets("s3beat:\n  accessKeyID: ${ID:AKIADEFAULTVALUE}\n  secretAccessKey: |-\n    multi-line-secret\n  externalId:\n    - listed-secret\n  region: x\n");
+    const out = maskSecrets(
+      "s3beat:\n  accessKeyID: ${ID:AKIADEFAULTVALUE}\n  secretAccessKey: |-\n    multi-line-secret\n  externalId:\n    - listed-secret\n  region: x\n",
+    );
     expect(out).toBe('s3beat:\n  accessKeyID: [REDACTED]\n  secretAccessKey: "[REDACTED]"\n  externalId:\n    [REDACTED]\n  region: x\n');
   });
 });
@@ -82,7 +90,10 @@ describe("file permissions", () => {
 
   it("count literal values, encrypted ones and ${VAR:default} defaults, not lone ${VAR} references or empty values", () => {
     expect(secrets("s3beat:\n  accessKeyID: ${A}\n  secretAccessKey: ''\n").map((s) => s.path)).toEqual([]);
-    expect(secrets("s3beat:\n  accessKeyID: ${A:AKIA}\ns3beat.secretAccessKey: 2||x\n").map((s) => s.path)).toEqual(["s3beat.accessKeyID", "s3beat.secretAccessKey"]);
+    expect(secrets("s3beat:\n  accessKeyID: ${A:AKIA}\ns3beat.secretAccessKey: 2||x\n").map((s) => s.path)).toEqual([
+      "s3beat.accessKeyID",
+      "s3beat.secretAccessKey",
+    ]);
   });
 
   it("warn for any group or other permission, with the chmod command, and not for 0600 or 0400", () => {
@@ -99,14 +110,40 @@ describe("file permissions", () => {
 
 describe("keys s3beat knows it does not use", () => {
   it("cover libbeat's and LogRhythm's keys, as sections or single keys, and nothing of s3beat's own", () => {
-    for (const path of ["queue", "processors", "setup", "monitoring", "path", "logging.to_files", "s3beat.period", "s3beat.traits", "s3beat.logsource_name", "output.logstash.worker"]) {
+    for (const path of [
+      "queue",
+      "processors",
+      "setup",
+      "monitoring",
+      "path",
+      "logging.to_files",
+      "s3beat.period",
+      "s3beat.traits",
+      "s3beat.logsource_name",
+      "output.logstash.worker",
+    ]) {
       expect(notUsedKey(path), path).toBeDefined();
     }
-    for (const path of ["s3beat.sqsQueue", "s3beat.heartbeatDisabled", "logging.levle", "output.logstash.host", "s3beat.fileSelectors[0].tags", "lrPluginVersion"]) {
+    for (const path of [
+      "s3beat.sqsQueue",
+      "s3beat.heartbeatDisabled",
+      "logging.levle",
+      "output.logstash.host",
+      "s3beat.fileSelectors[0].tags",
+      "lrPluginVersion",
+    ]) {
       expect(notUsedKey(path), path).toBeUndefined();
     }
     // No entry shadows a setting of s3beat's own schema.
-    const own = ["s3beat.heartbeatdisabled", "s3beat.heartbeatinterval", "s3beat.beatIdentifier", "logging.level", "logging.metrics", "http.enabled", "output.logstash.hosts"];
+    const own = [
+      "s3beat.heartbeatdisabled",
+      "s3beat.heartbeatinterval",
+      "s3beat.beatIdentifier",
+      "logging.level",
+      "logging.metrics",
+      "http.enabled",
+      "output.logstash.hosts",
+    ];
     for (const path of own) expect(NOT_USED_KEYS.map((k) => k.path)).not.toContain(path);
   });
 });

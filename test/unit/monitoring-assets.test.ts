@@ -124,7 +124,12 @@ describe("monitoring assets", () => {
   });
 
   it("scrapes the metrics the assets rely on", () => {
-    for (const n of ["s3beat_events_acked_total", "s3beat_sqs_queue_messages", "s3beat_sqs_receive_duration_seconds_bucket", "s3beat_process_resident_memory_bytes"]) {
+    for (const n of [
+      "s3beat_events_acked_total",
+      "s3beat_sqs_queue_messages",
+      "s3beat_sqs_receive_duration_seconds_bucket",
+      "s3beat_process_resident_memory_bytes",
+    ]) {
       expect(exposed, n).toContain(n);
     }
   });

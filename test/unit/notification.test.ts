@@ -34,7 +34,9 @@ describe("parseNotification", () => {
   });
 
   it("reads the good records of a message that also has bad ones, and reports the bad ones", () => {
-    const body = JSON.stringify({ Records: [s3EventRecord(obj("good 1")), 42, { ...s3EventRecord(obj("k")), s3: { bucket: { name: "b" }, object: {} } }, s3EventRecord(obj("good 2"))] });
+    const body = JSON.stringify({
+      Records: [s3EventRecord(obj("good 1")), 42, { ...s3EventRecord(obj("k")), s3: { bucket: { name: "b" }, object: {} } }, s3EventRecord(obj("good 2"))],
+    });
     const parsed = parseNotification(body, "us-east-1");
     expect(parsed.kind === "objects" && parsed.objects.map((o) => o.key)).toEqual(["good 1", "good 2"]);
     expect(parsed.kind === "objects" && parsed.problems).toEqual(["Records[1] is not an object", "Records[2] lacks s3.bucket.name or s3.object.key"]);
@@ -51,10 +53,20 @@ describe("parseNotification", () => {
     { name: "not JSON", body: "hello {", kind: "malformed", reason: /not JSON/ },
     { name: "JSON array", body: "[1,2]", kind: "malformed", reason: /not a JSON object/ },
     { name: "unknown object", body: '{"foo":1}', kind: "malformed", reason: /not an S3 notification/ },
-    { name: "record without key", body: JSON.stringify({ Records: [{ ...s3EventRecord(obj("k")), s3: { bucket: { name: "b" }, object: {} } }] }), kind: "malformed", reason: /lacks/ },
+    {
+      name: "record without key",
+      body: JSON.stringify({ Records: [{ ...s3EventRecord(obj("k")), s3: { bucket: { name: "b" }, object: {} } }] }),
+      kind: "malformed",
+      reason: /lacks/,
+    },
     { name: "record not an object", body: '{"Records":[42]}', kind: "malformed", reason: /Records\[0\]/ },
     { name: "SNS Message not JSON", body: JSON.stringify({ Type: "Notification", Message: "nope" }), kind: "malformed", reason: /SNS Message/ },
-    { name: "EventBridge without key", body: JSON.stringify({ source: "aws.s3", "detail-type": "Object Created", detail: { bucket: { name: "b" } } }), kind: "malformed", reason: /EventBridge/ },
+    {
+      name: "EventBridge without key",
+      body: JSON.stringify({ source: "aws.s3", "detail-type": "Object Created", detail: { bucket: { name: "b" } } }),
+      kind: "malformed",
+      reason: /EventBridge/,
+    },
   ])("$name -> $kind", ({ body, kind, reason }) => {
     const parsed = parseNotification(body, "us-east-1");
     expect(parsed.kind).toBe(kind);

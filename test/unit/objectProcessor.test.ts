@@ -10,7 +10,10 @@ import { Metrics } from "../../src/telemetry/metrics.ts";
 
 const sdkError = (name: string, status: number) => Object.assign(new Error(`${name} from AWS`), { name, $metadata: { httpStatusCode: status } });
 const lines = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => `line ${i}\n`).join(""));
-const body = (data: Buffer) => (async function* () { yield data; })();
+const body = (data: Buffer) =>
+  (async function* () {
+    yield data;
+  })();
 
 function setup(overrides: Partial<ObjectProcessorDeps> = {}, lineCount = 5) {
   const gets: string[] = [];

@@ -320,7 +320,10 @@ describe("FileOutput", () => {
     const { log, lines: logs } = captureLogs();
     const states: { up: boolean; reason?: string }[] = [];
     let writeErrors = 0;
-    const observer = { connection: (_host: string, up: boolean, reason?: string) => states.push({ up, ...(reason ? { reason } : {}) }), writeError: () => void writeErrors++ };
+    const observer = {
+      connection: (_host: string, up: boolean, reason?: string) => states.push({ up, ...(reason ? { reason } : {}) }),
+      writeError: () => void writeErrors++,
+    };
     const output = fileOutput(s, { log, observer, backoffInitMs: 10, backoffMaxMs: 40, random: () => 0.999 });
     expect(output.reportsConnections).toBe(true);
 
@@ -337,7 +340,9 @@ describe("FileOutput", () => {
     expect(failures[0]).toMatchObject({ level: 40, "error.code": expect.stringMatching(/EEXIST|ENOTDIR/), "file.path": join(s.path, "s3beat"), failures: 1 });
     expect(failures[0]?.msg).toContain("events are kept and written when it succeeds");
     expect(failures[0]?.msg).toContain(join(s.path, "s3beat"));
-    expect(failures.filter((l) => l.level === 40).map((l) => l.failures)).toEqual(failures.filter((l) => l.failures === 1 || Number(l.failures) % 10 === 0).map((l) => l.failures));
+    expect(failures.filter((l) => l.level === 40).map((l) => l.failures)).toEqual(
+      failures.filter((l) => l.failures === 1 || Number(l.failures) % 10 === 0).map((l) => l.failures),
+    );
     expect(failures.slice(1, 9).every((l) => l.level === 20)).toBe(true);
     // Doubling, capped at the maximum.
     expect(failures.slice(0, 4).map((l) => l.retryInMs)).toEqual([10, 20, 40, 40]);

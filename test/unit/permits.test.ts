@@ -82,7 +82,8 @@ describe("processObject: large objects take a permit before they are fetched", (
       largeObjects: permits,
     };
     const signal = new AbortController().signal;
-    const run = (key: string, size: number | undefined) => processObject({ bucket: "b", key, region: "r", ...(size === undefined ? {} : { size }) }, { queue: "q", messageId: key }, deps, signal);
+    const run = (key: string, size: number | undefined) =>
+      processObject({ bucket: "b", key, region: "r", ...(size === undefined ? {} : { size }) }, { queue: "q", messageId: key }, deps, signal);
     return { gets, release, run };
   }
   const settle = () => new Promise((r) => setTimeout(r, 10));

@@ -67,7 +67,9 @@ describe("pollQueue", () => {
 
   it("backs off after receive errors (1 s, doubling), and from 1 s again after a receive succeeds", async () => {
     // Calls 1-4 fail, 5 succeeds (a 20 s long poll), 6 fails, then long polls.
-    const t = setup(1, (n, signal) => (n <= 4 || n === 6 ? Promise.reject(Object.assign(new Error("throttled"), { name: "ThrottlingException" })) : emptyPoll(20_000, signal)));
+    const t = setup(1, (n, signal) =>
+      n <= 4 || n === 6 ? Promise.reject(Object.assign(new Error("throttled"), { name: "ThrottlingException" })) : emptyPoll(20_000, signal),
+    );
     const loop = t.run();
     await vi.advanceTimersByTimeAsync(60_000);
     t.stop.abort();
@@ -117,4 +119,3 @@ describe("pollQueue", () => {
     await loop;
   });
 });
-

@@ -13,9 +13,29 @@ const ctx = {
 
 describe("a queue that cannot be used at start: its cause and fix", () => {
   it.each([
-    ["missing queue", sdkError("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist."), "missing", ["does not exist", "misspelled", "another region", "another account", "full URL", "endpoints.sqs", "eu-west-1", "role arn:aws:iam::111122223333:role/reader", "s3beat check -c /etc/s3beat/s3beat.yml"]],
+    [
+      "missing queue",
+      sdkError("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist."),
+      "missing",
+      [
+        "does not exist",
+        "misspelled",
+        "another region",
+        "another account",
+        "full URL",
+        "endpoints.sqs",
+        "eu-west-1",
+        "role arn:aws:iam::111122223333:role/reader",
+        "s3beat check -c /etc/s3beat/s3beat.yml",
+      ],
+    ],
     ["missing queue (JSON protocol)", sdkError("QueueDoesNotExist", "The specified queue does not exist."), "missing", ["does not exist", "s3beat check"]],
-    ["access denied", Object.assign(sdkError("AccessDenied", "not authorized to perform sqs:GetQueueUrl", 403), {}), "denied", ["cannot be used", "AccessDenied", "s3beat check -c"]],
+    [
+      "access denied",
+      Object.assign(sdkError("AccessDenied", "not authorized to perform sqs:GetQueueUrl", 403), {}),
+      "denied",
+      ["cannot be used", "AccessDenied", "s3beat check -c"],
+    ],
     ["DNS failure", sysError("ENOTFOUND"), "network", ["cannot be reached", "DNS", "proxy", "keeps retrying", "https://sqs.eu-west-1.amazonaws.com"]],
     ["connection refused", sysError("ECONNREFUSED"), "network", ["cannot be reached"]],
     ["something else", sdkError("InternalError", "We encountered an internal error.", 500), "other", ["cannot be used", "InternalError", "s3beat check"]],

@@ -49,20 +49,27 @@ describe("logger", () => {
 describe("logger: key-name redaction on its own", () => {
   // Values the text scrubber cannot recognise (short, not registered, no AWS key-id prefix), so
   // only the logger's redacted key names keep them out of the line.
-  it.each(["accessKeyID", "accessKeyId", "AccessKeyId", "secretAccessKey", "SecretAccessKey", "sessionToken", "SessionToken", "authorization", "Authorization"])(
-    "hides the value of %s, at the top and nested two levels",
-    (key) => {
-      const lines: string[] = [];
-      const sink = new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) });
-      const log = createLogger({ level: "info", format: "json", destination: sink });
-      const value = `v-${key.length}-shh`; // under 16 characters: no pattern of scrubSecrets matches it
-      expect(scrubSecrets(JSON.stringify({ [key]: value }))).toContain(value);
-      log.info({ [key]: value, s3beat: { [key]: value }, a: { b: { [key]: value } } }, "settings");
-      const line = JSON.parse(lines.join("")) as Record<string, unknown>;
-      expect(lines.join("")).not.toContain(value);
-      expect(line[key]).toBe("[REDACTED]");
-      expect((line.s3beat as Record<string, unknown>)[key]).toBe("[REDACTED]");
-      expect(((line.a as Record<string, unknown>).b as Record<string, unknown>)[key]).toBe("[REDACTED]");
-    },
-  );
+  it.each([
+    "accessKeyID",
+    "accessKeyId",
+    "AccessKeyId",
+    "secretAccessKey",
+    "SecretAccessKey",
+    "sessionToken",
+    "SessionToken",
+    "authorization",
+    "Authorization",
+  ])("hides the value of %s, at the top and nested two levels", (key) => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) });
+    const log = createLogger({ level: "info", format: "json", destination: sink });
+    const value = `v-${key.length}-shh`; // under 16 characters: no pattern of scrubSecrets matches it
+    expect(scrubSecrets(JSON.stringify({ [key]: value }))).toContain(value);
+    log.info({ [key]: value, s3beat: { [key]: value }, a: { b: { [key]: value } } }, "settings");
+    const line = JSON.parse(lines.join("")) as Record<string, unknown>;
+    expect(lines.join("")).not.toContain(value);
+    expect(line[key]).toBe("[REDACTED]");
+    expect((line.s3beat as Record<string, unknown>)[key]).toBe("[REDACTED]");
+    expect(((line.a as Record<string, unknown>).b as Record<string, unknown>)[key]).toBe("[REDACTED]");
+  });
 });

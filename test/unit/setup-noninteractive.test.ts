@@ -27,7 +27,9 @@ describe("collectAnswers: missing answers", () => {
   it("with nothing given, lists sqsQueues only (everything else has a default or does not apply)", () => {
     const c = collectAnswers([], {});
     expect(c.answers).toBeUndefined();
-    expect(c.problems).toEqual(['sqsQueues: missing — SQS queue(s), comma-separated "name:region" or queue URLs (--set sqsQueues=… or S3BEAT_SETUP_SQS_QUEUES)']);
+    expect(c.problems).toEqual([
+      'sqsQueues: missing — SQS queue(s), comma-separated "name:region" or queue URLs (--set sqsQueues=… or S3BEAT_SETUP_SQS_QUEUES)',
+    ]);
   });
 
   it("lists EVERY missing answer, including the ones that became needed by other answers", () => {
@@ -54,10 +56,7 @@ describe("collectAnswers: missing answers", () => {
 
   it("refuses an answer to a question that does not apply, rather than dropping it silently", () => {
     const c = collectAnswers(["sqsQueues=q:us-east-1", `roleArn=${ARN}`, "awsFlag=true", "accessKeyID=AKIAIOSFODNN7EXAMPLE"], {});
-    expect(c.problems).toEqual([
-      "accessKeyID: only used when awsFlag is false (from --set)",
-      "roleArn: only used when assumeRoleFlag is true (from --set)",
-    ]);
+    expect(c.problems).toEqual(["accessKeyID: only used when awsFlag is false (from --set)", "roleArn: only used when assumeRoleFlag is true (from --set)"]);
   });
 
   it("reports unknown keys, unknown S3BEAT_SETUP_ variables and malformed --set arguments", () => {
@@ -151,14 +150,22 @@ describe("collectAnswers: TLS to the collector", () => {
   });
 
   it("takes the TLS answers from --set and S3BEAT_SETUP_*; a bad CA path is listed with its reason", () => {
-    expect(collectAnswers(LOGSTASH, { S3BEAT_SETUP_SSL_ENABLED: "y", S3BEAT_SETUP_SSL_CA: ca, S3BEAT_SETUP_SSL_VERIFICATION_MODE: "certificate" }).answers).toMatchObject({
+    expect(
+      collectAnswers(LOGSTASH, { S3BEAT_SETUP_SSL_ENABLED: "y", S3BEAT_SETUP_SSL_CA: ca, S3BEAT_SETUP_SSL_VERIFICATION_MODE: "certificate" }).answers,
+    ).toMatchObject({
       output: "logstash",
       sslEnabled: true,
       sslCa: ca,
       sslVerificationMode: "certificate",
     });
-    expect(collectAnswers([...LOGSTASH, "sslEnabled=y", "sslCa=system"], {}).answers).toMatchObject({ sslEnabled: true, sslCa: "", sslVerificationMode: "full" });
-    expect(collectAnswers([...LOGSTASH, "sslEnabled=y", `sslCa=${join(dir, "none.pem")}`], {}).problems).toEqual([`sslCa: ${join(dir, "none.pem")}: no such file (from --set)`]);
+    expect(collectAnswers([...LOGSTASH, "sslEnabled=y", "sslCa=system"], {}).answers).toMatchObject({
+      sslEnabled: true,
+      sslCa: "",
+      sslVerificationMode: "full",
+    });
+    expect(collectAnswers([...LOGSTASH, "sslEnabled=y", `sslCa=${join(dir, "none.pem")}`], {}).problems).toEqual([
+      `sslCa: ${join(dir, "none.pem")}: no such file (from --set)`,
+    ]);
   });
 
   it("refuses TLS answers that do not apply, naming the condition that does not hold", () => {
@@ -166,18 +173,31 @@ describe("collectAnswers: TLS to the collector", () => {
       "sslEnabled: only used when output is logstash (from --set)",
       "sslCa: only used when output is logstash (from --set)",
     ]);
-    expect(collectAnswers([...LOGSTASH, "sslVerificationMode=none"], {}).problems).toEqual(["sslVerificationMode: only used when sslEnabled is true (from --set)"]);
+    expect(collectAnswers([...LOGSTASH, "sslVerificationMode=none"], {}).problems).toEqual([
+      "sslVerificationMode: only used when sslEnabled is true (from --set)",
+    ]);
   });
 
   it("gives the same file as the interactive walk with the same TLS replies", async () => {
-    const replies: Record<string, string> = { sqsQueues: "q:us-east-1", awsFlag: "true", output: "logstash", outputHosts: "oc", sslEnabled: "y", sslCa: ca, sslVerificationMode: "strict" };
+    const replies: Record<string, string> = {
+      sqsQueues: "q:us-east-1",
+      awsFlag: "true",
+      output: "logstash",
+      outputHosts: "oc",
+      sslEnabled: "y",
+      sslCa: ca,
+      sslVerificationMode: "strict",
+    };
     const ask: Ask = async (q, validate) => {
       const text = replies[q.key] ?? q.default ?? "";
       expect(validate(text)).toBe(true);
       return text;
     };
     const interactive = await askQuestions(ask);
-    const c = collectAnswers(Object.entries(replies).map(([k, v]) => `${k}=${v}`), {});
+    const c = collectAnswers(
+      Object.entries(replies).map(([k, v]) => `${k}=${v}`),
+      {},
+    );
     expect(c.problems).toEqual([]);
     expect(renderConfig(c.answers!)).toBe(renderConfig(interactive));
   });

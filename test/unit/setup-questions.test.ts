@@ -268,7 +268,15 @@ describe("askQuestions (the interactive walk, with a fake terminal)", () => {
     expect(a).toMatchObject({ sslEnabled: false, sslCa: "", sslVerificationMode: "full" });
 
     const missing = join(pemDir, "nope.pem");
-    const t = scripted({ sqsQueues: ["q:us-east-1"], awsFlag: ["true"], output: ["logstash"], outputHosts: ["oc"], sslEnabled: ["y"], sslCa: [missing, LEAF, CA], sslVerificationMode: ["certificate"] });
+    const t = scripted({
+      sqsQueues: ["q:us-east-1"],
+      awsFlag: ["true"],
+      output: ["logstash"],
+      outputHosts: ["oc"],
+      sslEnabled: ["y"],
+      sslCa: [missing, LEAF, CA],
+      sslVerificationMode: ["certificate"],
+    });
     const b = await askQuestions(t.ask);
     expect(t.asked).toEqual(["sqsQueues", "awsFlag", "assumeRoleFlag", "output", "outputHosts", "sslEnabled", "sslCa", "sslVerificationMode"]);
     expect(t.reasons.sslCa).toEqual([`${missing}: no such file`, expect.stringContaining("not a CA")]);

@@ -109,8 +109,18 @@ describe("renderConfig's layout", () => {
   const lines = text.split("\n");
 
   it("holds every assume-role key even when the answer was N", () => {
-    for (const key of ["assumeRoleFlag: false", "roleArn: []", "sessionDuration: 1h", 'roleSessionName: "s3beat"', 'externalId: ""', "disableAuthRetry: false"]) {
-      expect(lines.some((l) => l.trimStart().startsWith(key)), key).toBe(true);
+    for (const key of [
+      "assumeRoleFlag: false",
+      "roleArn: []",
+      "sessionDuration: 1h",
+      'roleSessionName: "s3beat"',
+      'externalId: ""',
+      "disableAuthRetry: false",
+    ]) {
+      expect(
+        lines.some((l) => l.trimStart().startsWith(key)),
+        key,
+      ).toBe(true);
     }
   });
 
@@ -156,7 +166,14 @@ describe("queueRegion", () => {
 describe("the logstash output", () => {
   it("renders the collectors as output.logstash, which loads", () => {
     const loaded = load({ ...base, output: "logstash", outputHosts: ["opencollector:5044", "[::1]:5045"] });
-    expect(loaded.settings.output).toMatchObject({ kind: "logstash", hosts: [{ host: "opencollector", port: 5044 }, { host: "::1", port: 5045 }], compressionLevel: 3 });
+    expect(loaded.settings.output).toMatchObject({
+      kind: "logstash",
+      hosts: [
+        { host: "opencollector", port: 5044 },
+        { host: "::1", port: 5045 },
+      ],
+      compressionLevel: 3,
+    });
     expect(warnings(loaded)).toEqual([]);
   });
 

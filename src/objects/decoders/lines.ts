@@ -8,7 +8,6 @@ const CR = 13;
 /** Carried lines longer than this are assembled in one reused buffer rather than a list of copies. */
 const LONG_LINE_BYTES = 1024 * 1024;
 
-
 /**
  * Splits a byte stream into lines (`\n`, one trailing `\r` stripped) and yields those `accept`
  * returns true for (it may also annotate them, e.g. set `error`): a callback rather than a second

@@ -30,10 +30,7 @@ interface Group {
  * are dropped and text that would ship past `maxEventBytes` (JSON-escaped) is cut (character-safe);
  * both flag it truncated. A record with (part of) a line that was not valid UTF-8 is flagged `invalidUtf8`.
  */
-export async function* multiline(
-  records: AsyncIterable<DecodedRecord>,
-  opts: MultilineSettings & { maxEventBytes: number },
-): AsyncIterable<DecodedRecord> {
+export async function* multiline(records: AsyncIterable<DecodedRecord>, opts: MultilineSettings & { maxEventBytes: number }): AsyncIterable<DecodedRecord> {
   // `g`/`y` would make test() stateful (lastIndex) and skip matches on alternate lines.
   const { pattern } = opts;
   const re = pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, "")) : pattern;

@@ -5,7 +5,7 @@
  * `maxEventBytes` and the batch sizes are counted on this size, not on the raw bytes.
  */
 import { isUtf8 } from "node:buffer";
-import { ASCII_BYTES, jsonStringBytes } from "../../util/jsonBytes.ts";
+import { ASCII_BYTES } from "../../util/jsonBytes.ts";
 import type { DecodedRecord } from "../../events/record.ts";
 import { utf8Boundary } from "./utf8.ts";
 

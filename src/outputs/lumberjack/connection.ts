@@ -87,7 +87,13 @@ export class LumberjackConnection {
       this.#lastError ??= options.tls && isTlsError(err) ? tlsSessionError(err) : err;
       this.#fail(this.#lastError.message);
     });
-    socket.on("end", () => this.#fail(this.#everAcked || options.tls ? "connection closed by the server" : "connection closed by the server before any ACK (if its Beats input uses TLS, configure output.logstash.ssl)"));
+    socket.on("end", () =>
+      this.#fail(
+        this.#everAcked || options.tls
+          ? "connection closed by the server"
+          : "connection closed by the server before any ACK (if its Beats input uses TLS, configure output.logstash.ssl)",
+      ),
+    );
     socket.on("close", () => this.#fail(this.#lastError ? this.#lastError.message : "connection closed by the server"));
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
@@ -244,7 +250,12 @@ export class LumberjackConnection {
     if (destroy) this.#socket.destroy();
     for (const w of windows) {
       w.reject(
-        new WindowError(`connection to ${this.address} failed: ${this.#endedBy} (${w.acked} of ${w.size} events of the window acknowledged)`, w.acked, w.size, this.#lastError),
+        new WindowError(
+          `connection to ${this.address} failed: ${this.#endedBy} (${w.acked} of ${w.size} events of the window acknowledged)`,
+          w.acked,
+          w.size,
+          this.#lastError,
+        ),
       );
     }
   }

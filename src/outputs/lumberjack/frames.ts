@@ -148,7 +148,6 @@ export async function encodeWindow(events: readonly unknown[], compressionLevel:
   return [head, compressedFrameHeader(compressed.length), compressed];
 }
 
-
 /** The server sent something that is not a lumberjack v2 ACK: the connection cannot be trusted. */
 export class ProtocolError extends Error {
   override name = "ProtocolError";
@@ -186,4 +185,3 @@ export class AckParser {
     return this.#tail.length;
   }
 }
-

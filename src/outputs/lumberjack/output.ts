@@ -45,7 +45,9 @@ export class LumberjackOutput implements Output {
     this.#log = log;
     this.#tls = settings.ssl ? loadTlsMaterial(settings.ssl) : undefined;
     if (settings.ssl?.verificationMode === "none") {
-      log.warn("output.logstash.ssl.verification_mode is none: the collector's certificate is not checked, so anyone on the network path can receive these logs");
+      log.warn(
+        "output.logstash.ssl.verification_mode is none: the collector's certificate is not checked, so anyone on the network path can receive these logs",
+      );
     }
   }
 

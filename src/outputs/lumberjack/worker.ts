@@ -164,7 +164,12 @@ export class Worker<E> {
     if (current?.isOpen && (ttlMs <= 0 || Date.now() - current.openedAt < ttlMs)) return current;
     if (current) {
       // Not failures: collectors close idle connections (Logstash after client_inactivity_timeout).
-      log.debug({ host: current.address }, current.isOpen ? "logstash output: connection ttl reached, reconnecting" : `logstash output: connection closed while idle (${current.endReason}), reconnecting`);
+      log.debug(
+        { host: current.address },
+        current.isOpen
+          ? "logstash output: connection ttl reached, reconnecting"
+          : `logstash output: connection closed while idle (${current.endReason}), reconnecting`,
+      );
       current.close();
       this.#conn = undefined;
     }
@@ -186,7 +191,10 @@ export class Worker<E> {
     if (this.#connections > 1) this.#opts.observer?.reconnect(address);
     this.#opts.observer?.windowSize(address, this.#window.size);
     const loud = this.#connections === 1 || (this.#failures > 0 && this.#isLoud());
-    log[loud ? "info" : "debug"]({ host: address, tls: this.#opts.tls !== undefined }, `logstash output: connected to ${address}${this.#failures > 0 ? ` (after ${this.#failures} failed attempts)` : ""}`);
+    log[loud ? "info" : "debug"](
+      { host: address, tls: this.#opts.tls !== undefined },
+      `logstash output: connected to ${address}${this.#failures > 0 ? ` (after ${this.#failures} failed attempts)` : ""}`,
+    );
     return this.#conn;
   }
 
