@@ -735,3 +735,21 @@ describe("queue names: SQS allows 80 characters, the .fifo suffix included", () 
     else expect(load).toThrow(/queue name .* is not valid: up to 80/);
   });
 });
+
+describe("the beat's name comes from the environment the loader is given, not from process.env", () => {
+  const text = `s3beat:\n  sqsQueues: ["q:us-east-1"]\n  beatIdentifier: prod\noutput.console: {}\n`;
+  it.each([
+    [{}, "s3beat_prod"],
+    [{ FullyQualifiedBeatName: "s3beat_siem_01" }, "s3beat_siem_01"],
+    [{ FullyQualifiedBeatName: "" }, "s3beat_prod"],
+  ])("env %j → %s", (env, want) => {
+    const before = process.env.FullyQualifiedBeatName;
+    process.env.FullyQualifiedBeatName = "from-process-env";
+    try {
+      expect(loadConfigText(text, "q.yml", env).settings.s3beat.beatIdentifier).toBe(want);
+    } finally {
+      if (before === undefined) delete process.env.FullyQualifiedBeatName;
+      else process.env.FullyQualifiedBeatName = before;
+    }
+  });
+});
