@@ -5,8 +5,11 @@ import { EncodedEvents, type OutputEvent } from "./output.ts";
 // bench). Pieces stay well below that, and the bytes live in Buffers, freed as soon as they die.
 const PIECE_CHARS = 16 * 1024;
 
-/** Messages at least this long are written straight into the batch's bytes (see largeDocument). */
-const LARGE_MESSAGE_CHARS = 64 * 1024;
+/**
+ * Messages at least this long are written straight into the batch's bytes (see largeDocument); the
+ * pipeline hands such events over as objects rather than as their JSON text.
+ */
+export const LARGE_MESSAGE_CHARS = 64 * 1024;
 /** What JSON.stringify would escape in a string (a lone surrogate included). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** Stands for the message while the rest of the event is serialized; found again by its JSON form. */

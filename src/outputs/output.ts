@@ -17,14 +17,19 @@ export class EncodedEvents {
     this.count = count;
   }
 
+  /** Calls `visit` with each event's document as `bytes[start, end)` (no newline), in order. */
+  eachDocument(visit: (start: number, end: number) => void): void {
+    let start = 0;
+    for (let end = this.bytes.indexOf(0x0a); end !== -1; end = this.bytes.indexOf(0x0a, start)) {
+      visit(start, end);
+      start = end + 1;
+    }
+  }
+
   /** Each event's document as a view of `bytes` (no newline). */
   documents(): Buffer[] {
     const out: Buffer[] = [];
-    let start = 0;
-    for (let end = this.bytes.indexOf(0x0a); end !== -1; end = this.bytes.indexOf(0x0a, start)) {
-      out.push(this.bytes.subarray(start, end));
-      start = end + 1;
-    }
+    this.eachDocument((start, end) => out.push(this.bytes.subarray(start, end)));
     return out;
   }
 }

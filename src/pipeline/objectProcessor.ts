@@ -9,6 +9,7 @@ import { isNoSuchKey } from "../aws/sdkErrors.ts";
 import { decodedBytesRead, gated, LARGE_RECORDS, ReadGate, type LargeRecordPermit } from "./readGate.ts";
 import { decoderTraced, poisonOf, traced, type ReadTrace } from "./readTrace.ts";
 import { buildEvent, eventEncoder, shippedSizer, type ObjectRef } from "../events/event.ts";
+import { LARGE_MESSAGE_CHARS } from "../outputs/ndjson.ts";
 import { BatchBuilder } from "./batch.ts";
 import { isLargeObject, type Permits } from "./permits.ts";
 import type { QueueMetrics } from "../telemetry/metrics.ts";
@@ -239,9 +240,6 @@ async function readObject(ref: ObjectRef, where: WorkContext, deps: ObjectProces
   deps.log.debug({ ...where, events }, "object ingested");
   return "delivered";
 }
-
-/** Messages at least this long are not serialized here (see the read loop). */
-const LARGE_MESSAGE_CHARS = 64 * 1024;
 
 /** Passes chunks through, reporting each one's size. */
 async function* counted<T extends Uint8Array>(source: AsyncIterable<T>, add: (bytes: number) => void): AsyncGenerator<T> {

@@ -8,6 +8,7 @@
  * - ACK `'2' 'A' seq` (server → client): every data frame up to `seq` of the current window is
  *   acknowledged. Servers repeat their last ACK (or send `ACK 0`) as a keep-alive while busy.
  */
+import type { EncodedEvents } from "../output.ts";
 import { promisify } from "node:util";
 import { deflate, deflateSync } from "node:zlib";
 
@@ -70,14 +71,10 @@ export class JsonDocument {
     this.end = end;
   }
 
-  /** The documents of NDJSON bytes (one per line), without copying them. */
-  static lines(ndjson: Buffer): JsonDocument[] {
+  /** The documents of events already serialized, without copying them. */
+  static of(events: EncodedEvents): JsonDocument[] {
     const out: JsonDocument[] = [];
-    let start = 0;
-    for (let end = ndjson.indexOf(0x0a); end !== -1; end = ndjson.indexOf(0x0a, start)) {
-      out.push(new JsonDocument(ndjson, start, end));
-      start = end + 1;
-    }
+    events.eachDocument((start, end) => out.push(new JsonDocument(events.bytes, start, end)));
     return out;
   }
 }

@@ -54,7 +54,7 @@ export class LumberjackOutput implements Output {
   publish(batch: readonly OutputEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("logstash output is closed"));
     // One data frame per event: events already serialized go as their documents' bytes.
-    const events = batch.flatMap((e): WindowEvent[] => (e instanceof EncodedEvents ? JsonDocument.lines(e.bytes) : [e]));
+    const events = batch.flatMap((e): WindowEvent[] => (e instanceof EncodedEvents ? JsonDocument.of(e) : [e]));
     if (events.length === 0) return Promise.resolve();
     this.#start();
     return new Promise<void>((resolve, reject) => {
