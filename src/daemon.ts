@@ -25,6 +25,7 @@ import { Metrics } from "./telemetry/metrics.ts";
 import type { Stats } from "./telemetry/stats.ts";
 import { summarize } from "./telemetry/summary.ts";
 import { VERSION } from "./version.ts";
+import { definedOnly } from "./util/optional.ts";
 
 interface OpenedQueue {
   ctx: QueueContext;
@@ -133,8 +134,7 @@ export class Daemon {
       log: this.#log,
       version: VERSION,
       beatIdentifier: s.beatIdentifier,
-      ...(s.keyInclude ? { keyInclude: s.keyInclude } : {}),
-      ...(s.keyExclude ? { keyExclude: s.keyExclude } : {}),
+      ...definedOnly({ keyInclude: s.keyInclude, keyExclude: s.keyExclude }),
       visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
       receiveVisibilitySeconds: receiveVisibilitySeconds(s.visibilityTimeoutSeconds),
       backoff: { initSeconds: s.retryBackoffInitSeconds, maxSeconds: s.retryBackoffMaxSeconds },
@@ -466,7 +466,7 @@ export class Daemon {
     return {
       connection: (host, up, reason) => {
         om.connection(host, up);
-        hosts.set(host, { up, ...(reason ? { reason } : {}) });
+        hosts.set(host, definedOnly({ up, reason: reason || undefined }));
         const down = [...hosts.values()].filter((h) => !h.up);
         if (down.length < hosts.size) this.health.set(part, true);
         else this.health.set(part, false, down.map((h) => h.reason ?? "down").join("; "));

@@ -5,6 +5,7 @@ import type { S3BeatSettings } from "../config/settings.ts";
 import { awsCaller, type AwsCaller } from "./authRetry.ts";
 import { baseCredentials, createS3Client, createSqsClient } from "./clients.ts";
 import { createRoleCredentialProvider, type RoleCredentialProvider, type RoleObserver } from "./roleCredentials.ts";
+import { definedOnly } from "../util/optional.ts";
 
 /** Everything a queue talks to AWS with: its role (if any), its clients and its auth policy. */
 export interface QueueAccess {
@@ -57,8 +58,7 @@ export class AwsAccess {
           roleSessionName: s.roleSessionName,
           durationSeconds: s.sessionDurationSeconds,
           region,
-          ...(s.externalId ? { externalId: s.externalId } : {}),
-          ...(s.endpoints.sts ? { stsEndpoint: s.endpoints.sts } : {}),
+          ...definedOnly({ externalId: s.externalId || undefined, stsEndpoint: s.endpoints.sts || undefined }),
         },
         baseCredentials(s),
         this.#log,
@@ -75,14 +75,14 @@ export class AwsAccess {
     const provider = roleArn ? this.providerFor(roleArn, region) : undefined;
     const credentials = provider ?? baseCredentials(s);
     const sqs = this.#track(createSqsClient(s, region, credentials));
-    const caller = awsCaller({ ...(provider ? { provider } : {}), disableAuthRetry: s.disableAuthRetry, log: this.#log });
+    const caller = awsCaller(definedOnly({ provider, disableAuthRetry: s.disableAuthRetry, log: this.#log }));
     const s3For = (objectRegion: string) => {
       const key = `${roleArn ?? ""}|${objectRegion}`;
       let c = this.#s3.get(key);
       if (!c) this.#s3.set(key, (c = this.#track(createS3Client(s, objectRegion, credentials))));
       return c;
     };
-    return { ...(roleArn ? { roleArn } : {}), ...(provider ? { provider } : {}), caller, sqs, s3For };
+    return definedOnly({ roleArn, provider, caller, sqs, s3For });
   }
 
   /** Closes every client's sockets (a stopped beat must not be held open by keep-alive connections). */

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { AssumeRoleError, AwsAuthError, AwsServiceError, errorCode, explainServiceError, isTokenError, type CallContext } from "./authErrors.ts";
 import type { RoleCredentialProvider } from "./roleCredentials.ts";
+import { definedOnly } from "../util/optional.ts";
 
 /** Runs one AWS call with the auth policy of DESIGN §5. */
 export type AwsCaller = <T>(ctx: CallContext, call: () => Promise<T>) => Promise<T>;
@@ -14,7 +15,7 @@ export type AwsCaller = <T>(ctx: CallContext, call: () => Promise<T>) => Promise
  */
 export function awsCaller(opts: { provider?: RoleCredentialProvider; disableAuthRetry: boolean; log: Logger }): AwsCaller {
   return async <T>(ctx: CallContext, call: () => Promise<T>): Promise<T> => {
-    const full: CallContext = { ...ctx, ...(opts.provider ? { roleArn: opts.provider.roleArn } : {}) };
+    const full: CallContext = { ...ctx, ...definedOnly({ roleArn: opts.provider?.roleArn }) };
     const mark = opts.provider?.mark() ?? 0;
     try {
       return await call();

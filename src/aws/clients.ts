@@ -3,6 +3,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { S3BeatSettings } from "../config/settings.ts";
+import { definedOnly } from "../util/optional.ts";
 
 /** Credentials for one queue's clients: undefined means the SDK default chain. */
 export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
@@ -25,7 +26,7 @@ export function createSqsClient(settings: S3BeatSettings, region: string, creden
   return new SQSClient({
     region,
     credentials,
-    ...(settings.endpoints.sqs ? { endpoint: settings.endpoints.sqs } : {}),
+    ...definedOnly({ endpoint: settings.endpoints.sqs || undefined }),
     requestHandler: requestHandler(),
   });
 }
@@ -37,7 +38,7 @@ export function createS3Client(settings: S3BeatSettings, region: string, credent
     forcePathStyle: settings.s3ForcePathStyle,
     // A bucket in another region than the client's answers with a redirect; follow it.
     followRegionRedirects: true,
-    ...(settings.endpoints.s3 ? { endpoint: settings.endpoints.s3 } : {}),
+    ...definedOnly({ endpoint: settings.endpoints.s3 || undefined }),
     requestHandler: requestHandler(),
   });
 }

@@ -4,6 +4,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Identity } f
 import type { Logger } from "pino";
 import { AssumeRoleError } from "./authErrors.ts";
 import { requestHandler } from "./clients.ts";
+import { definedOnly } from "../util/optional.ts";
 
 export interface RoleSettings {
   roleArn: string;
@@ -67,15 +68,15 @@ export function createRoleCredentialProvider(
   const assume =
     opts.assume ??
     fromTemporaryCredentials({
-      params: {
+      params: definedOnly({
         RoleArn: role.roleArn,
         RoleSessionName: role.roleSessionName,
         DurationSeconds: role.durationSeconds,
-        ...(role.externalId ? { ExternalId: role.externalId } : {}),
-      },
-      ...(baseCredentials ? { masterCredentials: baseCredentials } : {}),
+        ExternalId: role.externalId || undefined,
+      }),
+      ...definedOnly({ masterCredentials: baseCredentials }),
       // A stalled AssumeRole would hold up every caller of the role: the same timeouts as S3 and SQS.
-      clientConfig: { region: role.region, requestHandler: requestHandler(), ...(role.stsEndpoint ? { endpoint: role.stsEndpoint } : {}) },
+      clientConfig: definedOnly({ region: role.region, requestHandler: requestHandler(), endpoint: role.stsEndpoint || undefined }),
     });
   // A sequence, not a clock: requests and fetches in the same millisecond must still be ordered.
   let sequence = 0;

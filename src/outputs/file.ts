@@ -8,6 +8,7 @@ import { Backoff, formatDelay } from "../util/backoff.ts";
 import { lastLineEnd, shiftBackups, syncDirectory, writeAll } from "./fileIo.ts";
 import { ndjsonPieces } from "./ndjson.ts";
 import type { Output, OutputEvent, OutputObserver } from "./output.ts";
+import { definedOnly } from "../util/optional.ts";
 
 export interface FileOutputOptions {
   /** Receives the output's own messages (write failures, recoveries, a torn line cut off). */
@@ -203,7 +204,7 @@ export class FileOutput implements Output {
     this.#observer?.connection(this.name, false, message);
     const loud = this.#failures <= 1 || this.#failures % LOUD_EVERY === 0;
     this.#log[loud ? "warn" : "debug"](
-      { "file.path": this.#file, ...(code ? { "error.code": code } : {}), failures: this.#failures, retryInMs: delayMs },
+      definedOnly({ "file.path": this.#file, "error.code": code || undefined, failures: this.#failures, retryInMs: delayMs }),
       `${message}; retrying in ${formatDelay(delayMs)} (failure ${this.#failures} in a row; events are kept and written when it succeeds)`,
     );
     await sleep(delayMs, undefined, { signal: this.#stopped.signal }).catch(() => undefined);

@@ -6,6 +6,7 @@ import { FileOutput } from "./file.ts";
 import { LumberjackOutput } from "./lumberjack/output.ts";
 import { MeteredOutput } from "./metered.ts";
 import type { Output, OutputObserver } from "./output.ts";
+import { definedOnly } from "../util/optional.ts";
 
 export type { Output } from "./output.ts";
 export { ConsoleOutput } from "./console.ts";
@@ -27,7 +28,7 @@ function createBare(settings: OutputSettings, log?: Logger, observer?: OutputObs
     case "console":
       return new ConsoleOutput(settings);
     case "file":
-      return new FileOutput(settings, { ...(log ? { log } : {}), ...(observer ? { observer } : {}) });
+      return new FileOutput(settings, definedOnly({ log, observer }));
     case "logstash":
       return new LumberjackOutput(settings, log ?? silentLogger(), observer);
     default: {

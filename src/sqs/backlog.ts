@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { AwsCaller } from "../aws/authRetry.ts";
 import { queueArn, type DeadLetterQueue } from "./sqsQueue.ts";
+import { definedOnly } from "../util/optional.ts";
 
 /** A queue's messages by state, as GetQueueAttributes reports them (approximate, as SQS says). */
 export interface Backlog {
@@ -91,7 +92,7 @@ export async function deadLetterQueueUrl(client: SQSClient, call: AwsCaller, arn
   const parts = parseQueueArn(arn);
   if (!parts) return undefined;
   const out = await call({ operation: "GetQueueUrl", resourceArn: arn }, () =>
-    client.send(new GetQueueUrlCommand({ QueueName: parts.name, ...(parts.account ? { QueueOwnerAWSAccountId: parts.account } : {}) }), {
+    client.send(new GetQueueUrlCommand(definedOnly({ QueueName: parts.name, QueueOwnerAWSAccountId: parts.account || undefined })), {
       abortSignal: signal,
     }),
   );
@@ -131,7 +132,7 @@ export class DeadLetterLookup {
     const attrs = parseQueueAttributes(out.Attributes ?? {});
     const arn = attrs.deadLetterTargetArn;
     const url = arn ? await deadLetterQueueUrl(this.#client, this.#call, arn, signal) : undefined;
-    const dlq = arn && url ? { arn, url, ...(attrs.maxReceiveCount ? { maxReceiveCount: attrs.maxReceiveCount } : {}) } : undefined;
+    const dlq = arn && url ? definedOnly({ arn, url, maxReceiveCount: attrs.maxReceiveCount || undefined }) : undefined;
     this.#cached = { at: this.#now(), dlq };
     return dlq;
   }

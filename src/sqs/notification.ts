@@ -1,5 +1,6 @@
 import type { ObjectRef } from "../events/event.ts";
 import { decodeNotificationKey } from "./objectKey.ts";
+import { definedOnly } from "../util/optional.ts";
 
 /**
  * What one SQS message body means. Parsing is pure so that every shape S3 can send (raw, wrapped in
@@ -76,12 +77,12 @@ function parseS3Records(records: unknown[], defaultRegion: string): ParsedNotifi
       bucket,
       key: decodeNotificationKey(object.key),
       region: typeof record.awsRegion === "string" && record.awsRegion !== "" ? record.awsRegion : defaultRegion,
-      ...(typeof object.size === "number" ? { size: object.size } : {}),
+      ...definedOnly({ size: typeof object.size === "number" ? object.size : undefined }),
     });
   }
   // A bad record must not cost the good ones: they are read, and the bad ones reported.
   if (objects.length === 0 && problems.length > 0) return { kind: "malformed", reason: problems.join("; ") };
-  return { kind: "objects", objects, ignored, ...(problems.length > 0 ? { problems } : {}) };
+  return definedOnly({ kind: "objects", objects, ignored, problems: problems.length > 0 ? problems : undefined });
 }
 
 function parseEventBridge(doc: Json, defaultRegion: string): ParsedNotification {
@@ -100,7 +101,7 @@ function parseEventBridge(doc: Json, defaultRegion: string): ParsedNotification 
         // EventBridge keys use the same form-URL encoding as S3 notifications.
         key: decodeNotificationKey(object.key),
         region: typeof doc.region === "string" && doc.region !== "" ? doc.region : defaultRegion,
-        ...(typeof object.size === "number" ? { size: object.size } : {}),
+        ...definedOnly({ size: typeof object.size === "number" ? object.size : undefined }),
       },
     ],
     ignored: 0,

@@ -7,6 +7,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { AwsCaller } from "../aws/authRetry.ts";
+import { definedOnly } from "../util/optional.ts";
 
 export interface ReceivedMessage {
   messageId: string;
@@ -104,7 +105,7 @@ export class SqsQueue implements MessageReceiver, SettleCalls, DeadLetterSender 
               receiptHandle: m.ReceiptHandle,
               body: m.Body ?? "",
               receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? "1") || 1,
-              ...(m.Attributes?.SentTimestamp ? { sentAtMs: Number(m.Attributes.SentTimestamp) } : {}),
+              ...definedOnly({ sentAtMs: m.Attributes?.SentTimestamp ? Number(m.Attributes.SentTimestamp) : undefined }),
             },
           ]
         : [],

@@ -3,6 +3,7 @@
  * its hosts) report their state as it changes; `/readyz` and `/healthz` read it. The reasons are the
  * words the log used for the same problem, so an operator can match them.
  */
+import { definedOnly } from "../util/optional.ts";
 
 export interface PartState {
   ready: boolean;
@@ -108,7 +109,7 @@ export class Health {
     const notReady: { part: string; reason: string }[] = [];
     for (const [part, v] of this.#parts) {
       const s = typeof v === "function" ? v() : v;
-      parts[part] = { ready: s.ready, ...(s.reason ? { reason: s.reason } : {}) };
+      parts[part] = definedOnly({ ready: s.ready, reason: s.reason || undefined });
       if (!s.ready) notReady.push({ part, reason: s.reason ?? "not ready" });
     }
     if (this.#parts.size === 0) notReady.push({ part: "daemon", reason: "starting" });

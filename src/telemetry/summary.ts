@@ -1,4 +1,5 @@
 import { statsDelta, type Stats } from "./stats.ts";
+import { definedOnly } from "../util/optional.ts";
 
 export interface SummaryInput {
   now: Stats;
@@ -19,7 +20,7 @@ export function summarize(i: SummaryInput): { message: string; fields: Record<st
   const backlog = Object.fromEntries(
     [...i.backlogs].map(([q, b]) => [
       q,
-      { visible: b.queue.visible, inFlight: b.queue.in_flight, delayed: b.queue.delayed, ...(b.deadLetter ? { deadLetter: b.deadLetter.visible } : {}) },
+      definedOnly({ visible: b.queue.visible, inFlight: b.queue.in_flight, delayed: b.queue.delayed, deadLetter: b.deadLetter?.visible }),
     ]),
   );
   const waiting = [...i.backlogs.values()].reduce((n, b) => n + b.queue.visible, 0);

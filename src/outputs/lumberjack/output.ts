@@ -11,6 +11,7 @@ import { hostAddress } from "./connection.ts";
 import { SendQueue, type PendingBatch } from "./queue.ts";
 import { loadTlsMaterial, type TlsMaterial } from "./tls.ts";
 import { Worker, type WorkerOptions } from "./worker.ts";
+import { definedOnly } from "../../util/optional.ts";
 
 /**
  * Published batches join one queue; windows are cut from its front. Without loadbalance one worker
@@ -104,9 +105,9 @@ export class LumberjackOutput implements Output {
       backoffInitMs: s.backoffInitSeconds * 1000,
       backoffMaxMs: s.backoffMaxSeconds * 1000,
       ttlMs: s.ttlSeconds * 1000,
-      ...(this.#tls ? { tls: this.#tls } : {}),
+      ...definedOnly({ tls: this.#tls }),
       log: this.#log,
-      ...(this.#observer ? { observer: this.#observer } : {}),
+      ...definedOnly({ observer: this.#observer }),
       signal: this.#stop.signal,
     };
     const hostLists = s.loadbalance ? s.hosts.map((h) => [h]) : [rotate(s.hosts, Math.floor(Math.random() * s.hosts.length))];

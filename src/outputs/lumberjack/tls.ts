@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from "node:tls";
 import type { LogstashTlsSettings } from "../../config/settings.ts";
+import { definedOnly } from "../../util/optional.ts";
 
 /** The TLS material of `output.logstash.ssl`, loaded. */
 export interface TlsMaterial {
@@ -58,7 +59,7 @@ function strictIdentity(host: string, cert: PeerCertificate): Error | undefined 
 export function tlsConnectOptions(material: TlsMaterial, host: string): ConnectionOptions {
   const options: ConnectionOptions = {
     // SNI takes a DNS name only; for an IP address the certificate is checked against its IP SANs.
-    ...(isIP(host) === 0 ? { servername: host } : {}),
+    ...definedOnly({ servername: isIP(host) === 0 ? host : undefined }),
     rejectUnauthorized: material.verificationMode !== "none",
   };
   if (material.ca) options.ca = material.ca;

@@ -14,6 +14,7 @@ import { credit, unacknowledged, windowEvents, type SendQueue, type Slice } from
 import type { OutputObserver } from "../output.ts";
 import type { TlsMaterial } from "./tls.ts";
 import { DynamicWindow } from "./window.ts";
+import { definedOnly } from "../../util/optional.ts";
 
 export interface WorkerOptions {
   /** Hosts in the order they are tried: the first, then the next one after each failure. */
@@ -177,7 +178,7 @@ export class Worker<E> {
     try {
       this.#conn = await LumberjackConnection.open({
         host: this.#host,
-        ...(this.#opts.tls ? { tls: this.#opts.tls } : {}),
+        ...definedOnly({ tls: this.#opts.tls }),
         timeoutMs: this.#opts.timeoutMs,
         compressionLevel: this.#opts.compressionLevel,
         signal: this.#opts.signal,
