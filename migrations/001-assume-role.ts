@@ -3,12 +3,12 @@
  * credential keys, and maps LogRhythm's older names onto the new ones, keeping values and comments;
  * comments on or right above a renamed key that name the old key are updated to the new name.
  */
+import { commentOffsets } from "../src/migrate/source.ts";
 import type { YAMLMap } from "yaml";
 import { BEAT, findBeatSettings, settingsNamed, type BeatSetting } from "../src/config/beatSettings.ts";
 import { LEGACY_NAMES } from "../src/config/legacyNames.ts";
 import { option, yamlComment, yamlDefault } from "../src/config/options.ts";
 import { insertAfter, keyIndent, preferredCommentColumn, renameKey, renameInComments, settingLine, type EditContext } from "../src/migrate/keyEdits.ts";
-import { commentOffsets } from "../src/migrate/source.ts";
 import { positionOf } from "../src/migrate/text.ts";
 import type { MigrationInput, MigrationProblem, MigrationResult, TextEdit } from "../src/migrate/types.ts";
 
@@ -30,8 +30,8 @@ const LEGACY = LEGACY_NAMES.map(([from, to]) => ({ from, to }));
 const ANCHORS = ["secretAccessKey", "accessKeyID", "awsFlag"] as const;
 
 /** Pure: the edits that add the missing settings and rename the legacy ones. */
-export function migrate({ doc, text }: MigrationInput): MigrationResult {
-  const ctx: EditContext = { text, comments: commentOffsets(text) };
+export function migrate({ doc, text, comments: commentStarts }: MigrationInput): MigrationResult {
+  const ctx: EditContext = { text, comments: commentStarts ?? commentOffsets(text) };
   const at = (s: BeatSetting) => positionOf(text, s.pair.key.range![0]);
   const edits: TextEdit[] = [];
   const changes: string[] = [];

@@ -83,7 +83,7 @@ export function planMigration(text: string, migrations: readonly Migration[] = M
   const steps: AppliedStep[] = [];
   const problems: MigrationProblem[] = [];
   for (const m of pending) {
-    const result = m.migrate({ doc: source.doc, text: source.text });
+    const result = m.migrate({ doc: source.doc, text: source.text, comments: source.comments });
     steps.push({ version: m.version, description: m.description, changes: result.changes });
     problems.push(...result.problems);
     source = reparse(applyEdits(source.text, result.edits), `migration ${m.version}`);

@@ -23,10 +23,15 @@ export interface MigrationProblem {
 }
 
 export interface MigrationInput {
-  /** The file parsed with `keepSourceTokens` and `uniqueKeys: false`; its top level is a block mapping. */
+  /** The file parsed with `uniqueKeys: false`; its top level is a block mapping. */
   doc: Document.Parsed;
   /** The exact text `doc` was parsed from: edits are offsets into it. */
   text: string;
+  /**
+   * Start offsets of every comment in `text` (`#` included), in order: inline comments, which `doc`
+   * does not place. The runner passes those of its one parse; without them a migration parses `text` again.
+   */
+  comments?: number[];
 }
 
 export interface MigrationResult {

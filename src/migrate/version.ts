@@ -4,7 +4,7 @@
  */
 import { isScalar } from "yaml";
 import type { Pair, Scalar } from "yaml";
-import { documentEndMarker, type ParsedSource } from "./source.ts";
+import type { ParsedSource } from "./source.ts";
 import { insertLines, lineBreakOf, lineStart } from "./text.ts";
 import type { MigrationProblem, TextEdit } from "./types.ts";
 
@@ -54,7 +54,7 @@ export function stampVersion(source: ParsedSource, version: number): TextEdit {
     return { start, end: colon + 1, text: `${VERSION_KEY}: ${version}` };
   }
   const lines = [VERSION_COMMENT, `${VERSION_KEY}: ${version}`];
-  const marker = documentEndMarker(text);
+  const marker = source.documentEnd;
   if (marker !== undefined) return insertLines(text, lineStart(text, marker), lines);
   // A blank line sets it apart from the last section, unless the file already ends with one.
   const eol = lineBreakOf(text);
