@@ -19,7 +19,7 @@ export const LARGE_RECORD_BYTES = 256 * 1024;
  * memory holds one large record (with its copies while it is decoded and serialized) however many
  * messages are in flight, not one per message:
  *
- *   memory ≈ fixed + maxMessagesInFlight × (maxBatchesInFlight × batchMaxBytes + batchMaxBytes
+ *   memory ≈ fixed + maxMessagesInFlight × (MAX_IN_FLIGHT_BYTES + BATCH_MAX_BYTES (objectProcessor.ts)
  *            + LARGE_RECORD_BYTES + zlib's window and a chunk) + ~3 × maxEventBytes (the holder)
  *
  * The holder never waits for anything but S3 and the output, so waiting for it cannot deadlock.
