@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
 import {
+  AssumeRoleError,
+  AwsAuthError,
+  AwsServiceError,
   describeUnparsable,
   errorCode,
   explainAssumeRoleError,
   explainAssumeRoleFailure,
+  explainMissingResource,
   explainServiceAuthError,
   explainServiceError,
+  httpStatusOf,
   isTokenError,
   unparsableStatus,
 } from "../../src/aws/authErrors.ts";
@@ -279,5 +284,259 @@ describe("missing bucket or queue", () => {
       Code: "NoSuchKey",
     });
     expect(explainServiceError(err, { operation: "GetObject", resourceArn: "arn:aws:s3:::b/k" })).toBeUndefined();
+  });
+});
+
+describe("errorCode and httpStatusOf: every shape", () => {
+  const meta = (status: unknown) => ({ $metadata: { httpStatusCode: status } });
+  it.each([
+    { label: "an explained AwsServiceError keeps the AWS code", err: new AwsServiceError("m", "NoSuchBucket", undefined), want: "NoSuchBucket" },
+    { label: "UnknownError 403 (a HEAD)", err: { name: "UnknownError", ...meta(403) }, want: "AccessDenied" },
+    { label: "Unknown 301 (a HEAD in another region)", err: { name: "Unknown", ...meta(301) }, want: "PermanentRedirect" },
+    { label: "Unknown 500: no code to tell", err: { name: "Unknown", ...meta(500) }, want: "Unknown" },
+    { label: "Unknown without metadata", err: { name: "Unknown" }, want: "Unknown" },
+    { label: "Unknown with a Code: the Code", err: { name: "Unknown", Code: "SlowDown", ...meta(403) }, want: "SlowDown" },
+    { label: "an empty Code: the name", err: { name: "SlowDown", Code: "" }, want: "SlowDown" },
+    { label: "a plain Error with a Node code", err: Object.assign(new Error("read"), { code: "ECONNRESET" }), want: "ECONNRESET" },
+    { label: "no name, a code", err: { code: "ECONNREFUSED" }, want: "ECONNREFUSED" },
+    { label: "a non-string code", err: { name: "Error", code: 7 }, want: "Error" },
+    { label: "undefined", err: undefined, want: "Error" },
+    { label: "null", err: null, want: "Error" },
+  ])("errorCode: $label", ({ err, want }) => {
+    expect(errorCode(err)).toBe(want);
+  });
+
+  it.each([
+    { label: "from $metadata", err: meta(403), want: 403 },
+    { label: "from $response when there is no $metadata", err: { $response: { statusCode: 502 } }, want: 502 },
+    { label: "$metadata first", err: { ...meta(404), $response: { statusCode: 502 } }, want: 404 },
+    { label: "not a number", err: meta("403"), want: undefined },
+    { label: "no answer", err: new Error("connect ECONNREFUSED"), want: undefined },
+    { label: "undefined", err: undefined, want: undefined },
+  ])("httpStatusOf: $label", ({ err, want }) => {
+    expect(httpStatusOf(err)).toBe(want);
+  });
+});
+
+describe("unparsableStatus: the edges", () => {
+  /** An error with the hidden $response the SDK's deserializer attaches. */
+  const withResponse = (fields: Record<string, unknown>, status: number, headers: Record<string, string> = {}) => {
+    const e = Object.assign(new Error(String(fields.message ?? "m")), { $metadata: { httpStatusCode: status } }, fields);
+    Object.defineProperty(e, "$response", { value: { statusCode: status, headers }, enumerable: false });
+    return e;
+  };
+  const html = { "content-type": "text/html" };
+  it.each([
+    {
+      label: "a status without any answer body attached",
+      err: { name: "SyntaxError", $metadata: { httpStatusCode: 403 } },
+      op: "GetQueueUrl",
+      want: undefined,
+    },
+    { label: "an aborted read", err: withResponse({ name: "AbortError" }, 200), op: "GetObject", want: undefined },
+    { label: "a timed-out read", err: withResponse({ name: "TimeoutError" }, 200), op: "GetObject", want: undefined },
+    { label: "a parser error", err: withResponse({ name: "SyntaxError" }, 502), op: "GetObject", want: 502 },
+    { label: "no code: name UnknownError", err: withResponse({ name: "UnknownError", message: "x", $fault: "server" }, 502, html), op: "GetObject", want: 502 },
+    { label: "no code: name Unknown", err: withResponse({ name: "Unknown", message: "x", $fault: "server" }, 502, html), op: "GetObject", want: 502 },
+    {
+      label: "no code: message UnknownError",
+      err: withResponse({ name: "S3ServiceException", message: "UnknownError", $fault: "server" }, 502, html),
+      op: "GetObject",
+      want: 502,
+    },
+    {
+      label: "no code: message Unknown",
+      err: withResponse({ name: "S3ServiceException", message: "Unknown", $fault: "server" }, 502, html),
+      op: "GetObject",
+      want: 502,
+    },
+    {
+      label: "a service error with a name",
+      err: withResponse({ name: "SlowDown", message: "Please reduce", $fault: "server" }, 503, html),
+      op: "GetObject",
+      want: undefined,
+    },
+    {
+      label: "a Code, whatever the name",
+      err: withResponse({ name: "Unknown", message: "UnknownError", Code: "SlowDown", $fault: "server" }, 503, html),
+      op: "GetObject",
+      want: undefined,
+    },
+    {
+      label: "a HEAD: the content type is found among other headers, any case",
+      err: withResponse({ name: "Unknown", message: "UnknownError", $fault: "client" }, 403, { "x-amz-request-id": "REQ1", "Content-Type": "application/xml" }),
+      op: "HeadObject",
+      want: undefined,
+    },
+    {
+      label: "a HEAD without content type",
+      err: withResponse({ name: "Unknown", message: "UnknownError", $fault: "client" }, 403),
+      op: "HeadObject",
+      want: undefined,
+    },
+    { label: "no operation known", err: withResponse({ name: "Unknown", message: "UnknownError", $fault: "client" }, 403), op: undefined, want: undefined },
+    { label: "a GET without content type", err: withResponse({ name: "Unknown", message: "UnknownError", $fault: "client" }, 403), op: "GetObject", want: 403 },
+  ])("$label", ({ err, op, want }) => {
+    expect(unparsableStatus(err, op)).toBe(want);
+  });
+});
+
+describe("the code tables", () => {
+  const s3 = { operation: "GetObject", resourceArn: "arn:aws:s3:::logs/k" };
+  it.each(["ExpiredToken", "ExpiredTokenException", "InvalidToken", "TokenRefreshRequired", "RequestExpired"])("%s is a token error", (code) => {
+    expect(isTokenError({ name: code })).toBe(true);
+    expect(explainServiceAuthError(code, s3)).toMatch(/: the credentials are expired\. Fix: supply fresh credentials, and check that the system clock/);
+    expect(explainAssumeRoleFailure(code, "m", { roleArn: ROLE, durationSeconds: 900 })).toMatch(/the base credentials are temporary and have expired/);
+  });
+
+  it.each(["InvalidClientTokenId", "SignatureDoesNotMatch", "InvalidAccessKeyId", "IncompleteSignature", "UnrecognizedClientException"])(
+    "%s: the keys were rejected",
+    (code) => {
+      expect(explainServiceAuthError(code, s3)).toBe(
+        `GetObject on arn:aws:s3:::logs/k failed (${code}): the access keys were rejected. Fix: rotate or update the base keys (accessKeyID/secretAccessKey, e.g. S3BEAT_ACCESS_KEY_ID and S3BEAT_SECRET_ACCESS_KEY) and check that the system clock is in sync (NTP).`,
+      );
+      expect(explainAssumeRoleFailure(code, "m", { roleArn: ROLE, durationSeconds: 900 })).toMatch(/STS rejected the base credentials/);
+    },
+  );
+
+  it("only InvalidClientTokenId of those is a token error (temporary credentials may say it)", () => {
+    expect(["SignatureDoesNotMatch", "InvalidAccessKeyId", "IncompleteSignature", "UnrecognizedClientException"].map((name) => isTokenError({ name }))).toEqual(
+      [false, false, false, false],
+    );
+    expect(explainServiceAuthError("InvalidClientTokenId", { ...s3, roleArn: ROLE })).toMatch(/the temporary credentials of \S+ are expired or invalid/);
+  });
+
+  it.each(["AccessDenied", "AccessDeniedException", "AllAccessDisabled"])("%s: denied", (code) => {
+    expect(explainServiceAuthError(code, s3)).toMatch(/the base credentials are not allowed to s3:GetObject/);
+    expect(explainAssumeRoleFailure(code, "m", { roleArn: ROLE, durationSeconds: 900 })).toMatch(/the base credentials may not assume this role/);
+  });
+
+  it.each(["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"])("%s: a missing queue", (code) => {
+    expect(explainMissingResource(code, { operation: "GetQueueUrl", resourceArn: "arn:aws:sqs:eu-west-1:123456789012:events" })).toBe(
+      `GetQueueUrl on arn:aws:sqs:eu-west-1:123456789012:events failed (${code}): queue "events" does not exist in eu-west-1 for these credentials. Fix: check the queue name and region in sqsQueues, and that the queue is in the account of the base credentials.`,
+    );
+  });
+
+  // The IAM action each operation needs, as the denied message tells it.
+  it.each([
+    ["GetObject", "s3:GetObject"],
+    ["HeadObject", "s3:GetObject"],
+    ["HeadBucket", "s3:ListBucket"],
+    ["ListObjectsV2", "s3:ListBucket"],
+    ["PutObject", "s3:PutObject"],
+    ["CopyObject", "s3:PutObject"],
+    ["DeleteObject", "s3:DeleteObject"],
+    ["ReceiveMessage", "sqs:ReceiveMessage"],
+    ["SendMessage", "sqs:SendMessage"],
+    ["DeleteMessage", "sqs:DeleteMessage"],
+    ["DeleteMessageBatch", "sqs:DeleteMessage"],
+    ["ChangeMessageVisibility", "sqs:ChangeMessageVisibility"],
+    ["ChangeMessageVisibilityBatch", "sqs:ChangeMessageVisibility"],
+    ["GetQueueUrl", "sqs:GetQueueUrl"],
+    ["GetQueueAttributes", "sqs:GetQueueAttributes"],
+    ["GetBucketLocation", "GetBucketLocation"],
+  ])("%s needs %s", (operation, action) => {
+    expect(explainServiceAuthError("AccessDenied", { operation, resourceArn: "arn:aws:s3:::b" })).toContain(`Fix: allow "${action}" on "arn:aws:s3:::b"`);
+  });
+});
+
+describe("explained messages: the rest of the wording", () => {
+  const role = { roleArn: ROLE, durationSeconds: 900 };
+
+  it("AccessDenied on AssumeRole without a caller in STS's message: the base user, unnamed", () => {
+    expect(explainAssumeRoleFailure("AccessDenied", "Access denied", role)).toContain("(3) the role's trust policy does not name the base user or its account");
+    // The caller is read only from the start of the message.
+    expect(explainAssumeRoleFailure("AccessDenied", "Denied. User: arn:aws:iam::1:user/x is not authorized", role)).toContain(
+      "does not name the base user or its account",
+    );
+  });
+
+  it.each([
+    { label: "a ValidationError about something else", code: "ValidationError", msg: "RoleSessionName is too long" },
+    { label: "MaxSessionDuration under another code", code: "Throttling", msg: "MaxSessionDuration exceeded" },
+  ])("$label is not about sessionDuration", ({ code, msg }) => {
+    expect(explainAssumeRoleFailure(code, msg, role)).not.toContain("sessionDuration");
+  });
+
+  it("RegionDisabledException: activate STS in the region", () => {
+    expect(explainAssumeRoleFailure("RegionDisabledException", "STS is not activated", role)).toBe(
+      `sts:AssumeRole on ${ROLE} failed (RegionDisabledException): STS is not activated in this region. Fix: activate it in IAM (account settings) or set endpoints.sts to an active region.`,
+    );
+  });
+
+  it("another failure: STS's first line, without its final dot, and the STS endpoint in use", () => {
+    expect(explainAssumeRoleFailure("InternalFailure", "Server v1.2 failed.\nat line 2", { ...role, stsEndpoint: "https://sts.vpce.example" })).toBe(
+      `sts:AssumeRole on ${ROLE} failed (InternalFailure): Server v1.2 failed. Fix: check that STS at https://sts.vpce.example is reachable (endpoints.sts, network, proxy), then try again.`,
+    );
+  });
+
+  it("explainAssumeRoleError: an AWS answer is explained by its code and STS's message", () => {
+    const err = Object.assign(new Error("Rate exceeded"), { name: "Throttling", $metadata: { httpStatusCode: 400 } });
+    expect(explainAssumeRoleError(err, role)).toEqual({
+      code: "Throttling",
+      message: `sts:AssumeRole on ${ROLE} failed (Throttling): Rate exceeded. Fix: check that STS is reachable (endpoints.sts, network, proxy), then try again.`,
+    });
+    expect(explainAssumeRoleError("socket closed", role).message).toContain("failed (Error): socket closed. Fix:");
+    expect(explainAssumeRoleError(undefined, role).message).toContain("failed (Error): undefined. Fix:");
+  });
+
+  it("denied on S3 mentions the bucket and KMS key policies; on SQS it does not", () => {
+    expect(explainServiceAuthError("AccessDenied", { operation: "GetObject", resourceArn: "arn:aws:s3:::b/k" })).toBe(
+      'GetObject on arn:aws:s3:::b/k failed (AccessDenied): the base credentials are not allowed to s3:GetObject on arn:aws:s3:::b/k. Fix: allow "s3:GetObject" on "arn:aws:s3:::b/k" in the base user\'s policy (and check that the bucket policy and any KMS key policy allow it too).',
+    );
+    expect(explainServiceAuthError("AccessDenied", { operation: "ReceiveMessage", resourceArn: "arn:aws:sqs:eu-west-1:1:q" })).toBe(
+      'ReceiveMessage on arn:aws:sqs:eu-west-1:1:q failed (AccessDenied): the base credentials are not allowed to sqs:ReceiveMessage on arn:aws:sqs:eu-west-1:1:q. Fix: allow "sqs:ReceiveMessage" on "arn:aws:sqs:eu-west-1:1:q" in the base user\'s policy.',
+    );
+  });
+
+  it("expired temporary credentials of a role", () => {
+    expect(explainServiceAuthError("ExpiredToken", { operation: "GetObject", resourceArn: "arn:aws:s3:::b/k", roleArn: ROLE })).toBe(
+      `GetObject on arn:aws:s3:::b/k failed (ExpiredToken): the temporary credentials of ${ROLE} are expired or invalid. They are refreshed automatically unless disableAuthRetry is true. Fix: if this repeats, check that the system clock is in sync (NTP).`,
+    );
+  });
+
+  it("a missing bucket: NoSuchBucket on any operation, NotFound on HeadBucket only", () => {
+    expect(explainMissingResource("NoSuchBucket", { operation: "GetObject", resourceArn: "arn:aws:s3:::logs/a.gz" })).toBe(
+      'GetObject on arn:aws:s3:::logs/a.gz failed (NoSuchBucket): bucket "logs" does not exist. Fix: check the bucket name, and that the bucket is in the account and region you expect.',
+    );
+    expect(explainMissingResource("NotFound", { operation: "HeadObject", resourceArn: "arn:aws:s3:::logs/a.gz" })).toBeUndefined();
+    expect(explainMissingResource("SlowDown", { operation: "HeadBucket", resourceArn: "arn:aws:s3:::logs" })).toBeUndefined();
+    expect(explainMissingResource("QueueDoesNotExist", { operation: "HeadBucket", resourceArn: "arn:aws:s3:::logs" })).toBeUndefined();
+  });
+
+  it("a missing queue needs a queue ARN and a queue code", () => {
+    const sqs = { operation: "GetQueueUrl", resourceArn: "arn:aws:sqs:eu-west-1:123456789012:events" };
+    expect(explainMissingResource("ThrottlingException", sqs)).toBeUndefined();
+    expect(explainMissingResource("NoSuchBucket", sqs)).toBeUndefined();
+  });
+
+  it.each([
+    { label: "an SQS ARN", operation: "ListQueues", resourceArn: "arn:aws:sqs:eu-west-1:123456789012:q", service: "sqs" },
+    { label: "another partition", operation: "ListQueues", resourceArn: "arn:aws-cn:sqs:cn-north-1:123456789012:q", service: "sqs" },
+    { label: "no ARN: the operation's action", operation: "ReceiveMessage", resourceArn: "https://sqs.eu-west-1.amazonaws.com/1/q", service: "sqs" },
+    { label: "no ARN, an unknown operation: S3", operation: "ListBuckets", resourceArn: "*", service: "s3" },
+    { label: "an S3 ARN", operation: "ListBuckets", resourceArn: "arn:aws:s3:::b", service: "s3" },
+  ])("an answer that was not AWS's names endpoints.<service>: $label", ({ operation, resourceArn, service }) => {
+    const err = Object.assign(new Error("Unexpected token '<'"), { name: "SyntaxError", $metadata: { httpStatusCode: 502 } });
+    Object.defineProperty(err, "$response", { value: { statusCode: 502, headers: { "content-type": "text/html" } }, enumerable: false });
+    expect(explainServiceError(err, { operation, resourceArn })?.message).toContain(
+      `for ${resourceArn}. Fix: check endpoints.${service} (leave it unset for AWS's own endpoint)`,
+    );
+  });
+});
+
+describe("the error classes", () => {
+  const cause = Object.assign(new Error("denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+  it("AssumeRoleError: its name, code, role and cause", () => {
+    const e = new AssumeRoleError({ roleArn: ROLE, durationSeconds: 900 }, cause);
+    expect({ name: e.name, code: e.code, roleArn: e.roleArn, cause: e.cause }).toEqual({ name: "AssumeRoleError", code: "AccessDenied", roleArn: ROLE, cause });
+    expect(e.message).toMatch(/^sts:AssumeRole on \S+ failed \(AccessDenied\)/);
+  });
+  it.each([
+    ["AwsAuthError", (m: string, c: string, x: unknown) => new AwsAuthError(m, c, x)],
+    ["AwsServiceError", (m: string, c: string, x: unknown) => new AwsServiceError(m, c, x)],
+  ])("%s: its name, message, code and cause", (name, make) => {
+    const e = make("explained", "NoSuchBucket", cause);
+    expect({ name: e.name, message: e.message, code: e.code, cause: e.cause }).toEqual({ name, message: "explained", code: "NoSuchBucket", cause });
   });
 });

@@ -1,6 +1,6 @@
 /** awsCaller's auth policy with a fake role provider: one forced refresh and one retry, on token errors only. */
 import { describe, expect, it } from "vitest";
-import { AwsAuthError } from "../../src/aws/authErrors.ts";
+import { AssumeRoleError, AwsAuthError, AwsServiceError } from "../../src/aws/authErrors.ts";
 import { awsCaller } from "../../src/aws/authRetry.ts";
 import type { RoleCredentialProvider } from "../../src/aws/roleCredentials.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
@@ -77,5 +77,55 @@ describe("awsCaller: auth retry", () => {
     await expect(caller(ctx, call.call)).rejects.toBeDefined();
     expect(call.attempts).toBe(1);
     expect(invalidated).toEqual([]);
+  });
+});
+
+describe("awsCaller: which error comes out", () => {
+  const caller = (withRole: boolean) => awsCaller({ ...(withRole ? { provider: fakeProvider().provider } : {}), disableAuthRetry: false, log: silentLogger() });
+  const failing = (err: unknown) => () => Promise.reject(err);
+
+  it("an auth failure names the operation, the resource and the role of the provider", async () => {
+    const err = await caller(true)(ctx, failing(sdkError("AccessDenied", 403))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AwsAuthError);
+    expect((err as AwsAuthError).code).toBe("AccessDenied");
+    expect((err as Error).message).toMatch(
+      /^ReceiveMessage on arn:aws:sqs:us-east-1:111111111111:q failed \(AccessDenied\): role arn:aws:iam::111111111111:role\/reader is not allowed to sqs:ReceiveMessage/,
+    );
+  });
+
+  it("without a role the message says the base credentials", async () => {
+    const err = await caller(false)(ctx, failing(sdkError("AccessDenied", 403))).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/failed \(AccessDenied\): the base credentials are not allowed to sqs:ReceiveMessage/);
+  });
+
+  it("a missing queue comes out as AwsServiceError, not as an auth error", async () => {
+    const err = await caller(true)(ctx, failing(sdkError("QueueDoesNotExist"))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AwsServiceError);
+    expect((err as Error).message).toContain('queue "q" does not exist in us-east-1');
+  });
+
+  it.each([
+    ["AwsAuthError", () => new AwsAuthError("explained already", "AccessDenied", undefined)],
+    ["AwsServiceError", () => new AwsServiceError("explained already", "NoSuchBucket", undefined)],
+    ["AssumeRoleError", () => new AssumeRoleError({ roleArn: "arn:aws:iam::1:role/r", durationSeconds: 900 }, sdkError("AccessDenied", 403))],
+  ])("an %s passes through as it is", async (_name, make) => {
+    const explained = make();
+    const bucketCtx = { operation: "HeadBucket", resourceArn: "arn:aws:s3:::logs" };
+    await expect(caller(true)(bucketCtx, failing(explained))).rejects.toBe(explained);
+  });
+
+  it("an AssumeRoleError the SDK wrapped comes out unwrapped", async () => {
+    const assumeErr = new AssumeRoleError({ roleArn: "arn:aws:iam::1:role/r", durationSeconds: 900 }, sdkError("AccessDenied", 403));
+    const wrapper = Object.assign(new Error("Could not load credentials"), { name: "CredentialsProviderError", cause: assumeErr });
+    await expect(caller(true)(ctx, failing(wrapper))).rejects.toBe(assumeErr);
+  });
+
+  it.each([
+    ["a throttling error", sdkError("ThrottlingException")],
+    ["a network error", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })],
+    ["undefined", undefined],
+    ["null", null],
+  ])("%s passes through untouched", async (_name, error) => {
+    await expect(caller(true)(ctx, failing(error))).rejects.toBe(error);
   });
 });

@@ -2,11 +2,14 @@
  * The shared role credential provider with a fake AssumeRole and a clock the test moves (its `now`
  * parameter): refreshed before expiry, one AssumeRole for concurrent callers, invalidation by mark.
  */
-import { describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AwsCredentialIdentity } from "@smithy/types";
+import pino, { type Logger } from "pino";
 import { AssumeRoleError } from "../../src/aws/authErrors.ts";
 import { createRoleCredentialProvider } from "../../src/aws/roleCredentials.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
+import { fakeStsHttp } from "../support/fakeStsHttp.ts";
 
 const ROLE = { roleArn: "arn:aws:iam::111111111111:role/reader", roleSessionName: "s3beat", durationSeconds: 3600, region: "us-east-1" };
 const MIN = 60_000;
@@ -98,5 +101,133 @@ describe("role credentials: refreshed before they expire", () => {
     await expect(provider()).rejects.toBeInstanceOf(AssumeRoleError);
     expect(fake.failed).toHaveLength(1);
     expect(fake.failed[0]).toContain(ROLE.roleArn);
+  });
+});
+
+/** Log lines as pino JSON objects (level 30 info, 40 warn). */
+function captureLogs(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split("\n")) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { log: pino({ level: "debug" }, sink), lines };
+}
+
+describe("role credentials: what operators read and edge cases", () => {
+  it("logs each AssumeRole with the role, the session and the expiry", async () => {
+    const { log, lines } = captureLogs();
+    const expiration = new Date("2031-05-06T07:08:09.000Z");
+    const provider = createRoleCredentialProvider(ROLE, undefined, log, {
+      now: () => expiration.getTime() - 60 * MIN,
+      assume: async () => ({ accessKeyId: "ASIAEXAMPLE", secretAccessKey: "s", expiration }),
+    });
+    await provider();
+    expect(lines).toMatchObject([
+      {
+        level: 30,
+        roleArn: ROLE.roleArn,
+        roleSessionName: "s3beat",
+        expiration: "2031-05-06T07:08:09.000Z",
+        msg: `assumed role ${ROLE.roleArn} (session s3beat) until 2031-05-06T07:08:09.000Z`,
+      },
+    ]);
+  });
+
+  it("credentials without an expiry are kept, and the log says so", async () => {
+    const { log, lines } = captureLogs();
+    let calls = 0;
+    const provider = createRoleCredentialProvider(ROLE, undefined, log, {
+      assume: async () => ({ accessKeyId: `ASIA${++calls}`, secretAccessKey: "s" }),
+    });
+    expect((await provider()).accessKeyId).toBe("ASIA1");
+    expect((await provider()).accessKeyId).toBe("ASIA1");
+    expect(calls).toBe(1);
+    expect(lines[0]?.msg).toBe(`assumed role ${ROLE.roleArn} (session s3beat) until no expiry`);
+    expect(lines[0]).not.toHaveProperty("expiration");
+  });
+
+  it("works without an observer, on success and on failure", async () => {
+    let fail = false;
+    const provider = createRoleCredentialProvider(ROLE, undefined, silentLogger(), {
+      assume: async () => {
+        if (fail) throw Object.assign(new Error("denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+        return { accessKeyId: "ASIA1", secretAccessKey: "s", expiration: new Date(Date.now() + 60 * MIN) };
+      },
+    });
+    expect((await provider()).accessKeyId).toBe("ASIA1");
+    fail = true;
+    provider.invalidate("test", provider.mark());
+    await expect(provider()).rejects.toBeInstanceOf(AssumeRoleError);
+  });
+
+  it("invalidate warns once per new mark, with the role and the reason", async () => {
+    const { log, lines } = captureLogs();
+    const provider = createRoleCredentialProvider(ROLE, undefined, log, { assume: async () => ({ accessKeyId: "ASIA1", secretAccessKey: "s" }) });
+    await provider();
+    lines.length = 0;
+    const a = provider.mark();
+    const b = provider.mark();
+    provider.invalidate("GetObject answered ExpiredToken", b);
+    provider.invalidate("GetObject answered ExpiredToken", b);
+    provider.invalidate("ReceiveMessage answered ExpiredToken", a);
+    expect(lines).toMatchObject([
+      {
+        level: 40,
+        roleArn: ROLE.roleArn,
+        reason: "GetObject answered ExpiredToken",
+        msg: `credentials of ${ROLE.roleArn} invalidated (GetObject answered ExpiredToken); assuming the role again`,
+      },
+    ]);
+  });
+});
+
+describe("role credentials: the sts:AssumeRole request (the SDK's, answered by a fake HTTP handler)", () => {
+  const BASE = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+  let sts: ReturnType<typeof fakeStsHttp>;
+  beforeEach(() => {
+    sts = fakeStsHttp();
+  });
+  afterEach(() => {
+    sts.restore();
+    vi.unstubAllEnvs();
+  });
+
+  it("goes to the role's regional STS with the role, session and duration, signed with the base credentials", async () => {
+    const provider = createRoleCredentialProvider({ ...ROLE, region: "eu-central-1", durationSeconds: 1800 }, BASE, silentLogger());
+    expect(await provider()).toMatchObject({ accessKeyId: "ASIAFAKE1EXAMPLE", sessionToken: "fake-token-1" });
+    expect(sts.requests).toEqual([
+      {
+        protocol: "https:",
+        host: "sts.eu-central-1.amazonaws.com",
+        port: undefined,
+        params: { Action: "AssumeRole", Version: "2011-06-15", RoleArn: ROLE.roleArn, RoleSessionName: "s3beat", DurationSeconds: "1800" },
+        signedWith: BASE.accessKeyId,
+        signingRegion: "eu-central-1",
+        handler: { connectionTimeout: 10_000, socketTimeout: 60_000 },
+      },
+    ]);
+  });
+
+  it("sends the externalId and uses a custom STS endpoint", async () => {
+    const provider = createRoleCredentialProvider({ ...ROLE, externalId: "ext-7", stsEndpoint: "http://sts.local:4566" }, BASE, silentLogger());
+    await provider();
+    expect(sts.requests[0]).toMatchObject({ protocol: "http:", host: "sts.local", port: 4566, params: { ExternalId: "ext-7" } });
+  });
+
+  it("without base credentials the SDK's default chain signs (here the environment)", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIAENVFODNN7EXAMPLE");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "fake-env-secret");
+    await createRoleCredentialProvider(ROLE, undefined, silentLogger())();
+    expect(sts.requests[0]?.signedWith).toBe("AKIAENVFODNN7EXAMPLE");
+  });
+
+  it("base credentials win over the environment", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIAENVFODNN7EXAMPLE");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "fake-env-secret");
+    await createRoleCredentialProvider(ROLE, BASE, silentLogger())();
+    expect(sts.requests[0]?.signedWith).toBe(BASE.accessKeyId);
   });
 });
