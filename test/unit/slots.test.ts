@@ -167,6 +167,9 @@ describe("Slots: free, reserve, wait and onIdle at their edges", () => {
     expect(idle).toBe(2);
     // A later onIdle is not answered by the waiters already released.
     await expect(slots.onIdle()).resolves.toBeUndefined();
+    // Tasks added after the idle point run and end normally.
+    await expect(slots.add(async () => undefined)).resolves.toBeUndefined();
+    expect(slots.busy).toBe(0);
   });
 
   it("a task that fails still frees its slot, and the failure reaches the caller", async () => {
