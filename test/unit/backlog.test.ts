@@ -99,6 +99,7 @@ describe("parseQueueArn", () => {
     ["no name", "arn:aws:sqs:eu-west-1:123456789012:"],
     ["too few parts", "arn:aws:sqs:q"],
     ["a queue URL", URL],
+    ["a line break after the name", `${DLQ_ARN}\nmore`],
   ])("%s is not a queue ARN", (_name, arn) => {
     expect(parseQueueArn(arn)).toBeUndefined();
   });

@@ -175,6 +175,7 @@ describe("pollQueue: what it tells the observer, the log and /healthz", () => {
         ? new Promise((_r, reject) => setTimeout(() => reject(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" })), 250))
         : emptyPoll(20_000, signal),
     );
+    await vi.advanceTimersByTimeAsync(5000); // the clock is not at 0 when the receive starts
     const loop = pollQueue(t.opts, t.stop.signal);
     await vi.advanceTimersByTimeAsync(300);
     const reason = "ReceiveMessage failed on logs-queue: Rate exceeded";
