@@ -77,3 +77,69 @@ describe("DeleteBatcher", () => {
     expect(settled.slice(10).map((r) => r.status)).toEqual(["fulfilled", "fulfilled"]);
   });
 });
+
+describe("DeleteBatcher: entry ids, the default linger and failures that are not Errors", () => {
+  it("gives every entry of a batch its own id (SQS refuses a batch with repeated ids), and new ids to later batches", async () => {
+    const sent: Entry[][] = [];
+    const batcher = new DeleteBatcher({ deleteBatch: async (entries) => (sent.push(entries), { failed: [] }) }, 20);
+    const first = handles(3).map((h) => batcher.delete(h));
+    await vi.advanceTimersByTimeAsync(20);
+    const second = handles(2, 3).map((h) => batcher.delete(h));
+    await vi.advanceTimersByTimeAsync(20);
+    await Promise.all([...first, ...second]);
+    const ids = sent.flat().map((e) => e.id);
+    expect(new Set(ids).size).toBe(5);
+    expect(ids.every((id) => id !== "")).toBe(true);
+    expect(sent.map((b) => b.map((e) => e.receiptHandle))).toEqual([handles(3), handles(2, 3)]);
+  });
+
+  it("lingers 20 ms when not told", async () => {
+    const sqs = fakeSqs();
+    const batcher = new DeleteBatcher(sqs.calls);
+    const done = batcher.delete("rh-0");
+    await vi.advanceTimersByTimeAsync(19);
+    expect(sqs.batches).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sqs.batches).toEqual([["rh-0"]]);
+    await done;
+  });
+
+  it("one linger timer for the deletes that wait together", async () => {
+    const sqs = fakeSqs();
+    const batcher = new DeleteBatcher(sqs.calls, 20);
+    const a = batcher.delete("rh-0");
+    await vi.advanceTimersByTimeAsync(15);
+    const b = batcher.delete("rh-1");
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(sqs.batches).toEqual([["rh-0", "rh-1"]]);
+    await Promise.all([a, b]);
+    // The next delete starts a new linger.
+    const c = batcher.delete("rh-2");
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(sqs.batches).toEqual([["rh-0", "rh-1"], ["rh-2"]]);
+    await c;
+  });
+
+  it("rejects with an Error when the call fails with something else", async () => {
+    const sqs = fakeSqs(() => Promise.reject("socket hang up"));
+    const batcher = new DeleteBatcher(sqs.calls, 20);
+    const result = batcher.delete("rh-0");
+    const settled = Promise.allSettled([result]);
+    await vi.advanceTimersByTimeAsync(20);
+    const [r] = await settled;
+    expect(r?.status).toBe("rejected");
+    expect((r as PromiseRejectedResult).reason).toBeInstanceOf(Error);
+    expect((r as PromiseRejectedResult).reason.message).toBe("socket hang up");
+  });
+
+  it("rejects with the very Error the call failed with", async () => {
+    const err = new Error("ServiceUnavailable");
+    const batcher = new DeleteBatcher(fakeSqs(() => Promise.reject(err)).calls, 20);
+    const settled = Promise.allSettled([batcher.delete("rh-0")]);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await settled).toEqual([{ status: "rejected", reason: err }]);
+    expect(((await settled)[0] as PromiseRejectedResult).reason).toBe(err);
+  });
+});

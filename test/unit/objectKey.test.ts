@@ -22,3 +22,29 @@ describe("decodeNotificationKey", () => {
     expect(decodeNotificationKey(encoded)).toBe(key);
   });
 });
+
+describe("decodeNotificationKey: keys S3 did not encode", () => {
+  it.each([
+    ["%zz%41%42", "%zzAB"], // the escapes after a stray '%' are still decoded
+    ["50%+off%c3%a9", "50% off\u00e9"], // lower-case hex
+    ["100%+%C3", "100% %C3"], // an escape that is not UTF-8 stays as it is
+    ["%%41", "%A"],
+    ["a+%zz+b", "a %zz b"],
+  ])("%s -> %s", (encoded, decoded) => {
+    expect(decodeNotificationKey(encoded)).toBe(decoded);
+  });
+});
+
+describe("encodeNotificationKey: S3's encoding", () => {
+  it.each([
+    ["plain/key.log", "plain/key.log"],
+    ["a b/c d.log", "a+b/c+d.log"],
+    ["a+b", "a%2Bb"],
+    ["100%", "100%25"],
+    ["(paren)*!'.gz", "%28paren%29%2A%21%27.gz"],
+    ["é", "%C3%A9"],
+    ["~_-.", "~_-."],
+  ])("%s -> %s", (key, encoded) => {
+    expect(encodeNotificationKey(key)).toBe(encoded);
+  });
+});
