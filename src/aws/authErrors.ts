@@ -15,10 +15,14 @@ interface SdkErrorShape {
   $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
 }
 
-/** The code of an SDK error (`name` for modeled errors, `Code` for others). */
+/**
+ * The code of an error: the one reader of it (sdkErrors.ts builds log text and fields on it). AWS's
+ * code for an SDK error (`Code`, else the modeled error's `name`), Node's `code` (ECONNRESET) for
+ * an error named just `Error`, else the class name; `Error` when there is nothing better.
+ */
 export function errorCode(err: unknown): string {
-  // Explained here already: it keeps the AWS code (NoSuchBucket, QueueDoesNotExist…) for callers that sort by it.
-  if (err instanceof AwsServiceError) return err.code;
+  // Explained here already: they keep the AWS code (NoSuchBucket, AccessDenied…) for callers that sort by it.
+  if (err instanceof AwsServiceError || err instanceof AwsAuthError) return err.code;
   const e = err as SdkErrorShape;
   // S3 answers HEAD requests without a body, so the SDK cannot tell the code: the status says it.
   if ((e?.name === "Unknown" || e?.name === "UnknownError") && e.Code === undefined) {

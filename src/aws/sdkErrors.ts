@@ -1,19 +1,20 @@
 /**
- * Reading an AWS SDK error (or any other) for a log line: its text with the service's code, its ECS
- * `error.type`, and whether S3 said the object is not there. Every module that logs a cause uses these.
+ * Reading an error for a log line: its text with the service's code, its ECS `error.type`, and
+ * what it says (the object is not there, the call was denied). Every module that logs a cause uses
+ * these; the code itself is always read by errorCode (authErrors.ts).
  */
-import { describeUnparsable } from "./authErrors.ts";
+import { describeUnparsable, errorCode, httpStatusOf } from "./authErrors.ts";
 
 /** The cause's text, prefixed with the AWS error code when the SDK's message does not say it. */
 export function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     // SDK errors carry their code in name/Code; our own errors already say everything in the message.
-    const sdk = (cause as { $metadata?: unknown }).$metadata !== undefined;
+    if ((cause as { $metadata?: unknown }).$metadata === undefined) return cause.message;
     // An answer that was not AWS's XML/JSON: its HTTP status says more than the parser's complaint.
-    const unparsable = sdk ? describeUnparsable(cause) : undefined;
+    const unparsable = describeUnparsable(cause);
     if (unparsable) return unparsable;
-    const code = (cause as { Code?: string }).Code ?? (cause.name !== "Error" ? cause.name : undefined);
-    return sdk && code && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+    const code = errorCode(cause);
+    return code !== "Error" && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
   }
   return String(cause);
 }
@@ -23,13 +24,16 @@ export function describeCause(cause: unknown): string {
  * log line's message only, so it appears once per line.
  */
 export function errorFields(cause: unknown): { "error.type"?: string } {
-  if (!(cause instanceof Error)) return {};
-  const { Code, code } = cause as { Code?: string; code?: unknown };
-  return { "error.type": Code ?? (typeof code === "string" ? code : cause.name) };
+  return cause instanceof Error ? { "error.type": errorCode(cause) } : {};
+}
+
+/** The call was refused for lack of permission: AWS's denied codes (S3, STS, SQS) or HTTP 403. */
+export function isDenied(err: unknown): boolean {
+  return /AccessDenied|NotAuthorized|AuthorizationError|Forbidden/i.test(errorCode(err)) || httpStatusOf(err) === 403;
 }
 
 /** S3 says the object is not there: retrying will not make it appear. */
 export function isNoSuchKey(err: unknown): boolean {
-  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === "NoSuchKey" || e?.Code === "NoSuchKey" || (e?.name === "NotFound" && e.$metadata?.httpStatusCode === 404);
+  const code = errorCode(err);
+  return code === "NoSuchKey" || (code === "NotFound" && httpStatusOf(err) === 404);
 }

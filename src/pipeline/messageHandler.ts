@@ -7,7 +7,7 @@ import type { QueueMetrics } from "../telemetry/metrics.ts";
 import { extendVisibilityWhileBusy } from "./visibility.ts";
 import { settle, type BackoffPolicy, type MessageOutcome, type ObjectOutcome } from "./decision.ts";
 import { ObjectError, type Poison, type WorkContext } from "./errors.ts";
-import { describeCause, errorFields } from "../aws/sdkErrors.ts";
+import { describeCause, errorFields, isDenied } from "../aws/sdkErrors.ts";
 import type { ObjectRef } from "../events/event.ts";
 import { processObject, type ObjectProcessorDeps } from "./objectProcessor.ts";
 
@@ -271,11 +271,4 @@ async function applyPoison(
       deadLetterQueue: dlq.arn,
     },
   );
-}
-
-/** SQS refused the call for lack of permission (explained by the auth policy, or SQS's own codes). */
-function isDenied(err: unknown): boolean {
-  const e = err as { name?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-  const code = e?.code ?? e?.Code ?? e?.name ?? "";
-  return /AccessDenied|NotAuthorized|AuthorizationError|Forbidden/i.test(code) || e?.$metadata?.httpStatusCode === 403;
 }

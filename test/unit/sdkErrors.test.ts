@@ -4,7 +4,8 @@
  * S3 has no such object (isNoSuchKey).
  */
 import { describe, expect, it } from "vitest";
-import { describeCause, errorFields, isNoSuchKey } from "../../src/aws/sdkErrors.ts";
+import { AwsAuthError, AwsServiceError } from "../../src/aws/authErrors.ts";
+import { describeCause, errorFields, isDenied, isNoSuchKey } from "../../src/aws/sdkErrors.ts";
 
 /** An error as the SDK throws it: a name (and maybe a Code) plus the $metadata of the answer. */
 function sdkError(name: string, message: string, extra: Record<string, unknown> = {}): Error {
@@ -51,6 +52,21 @@ describe("errorFields", () => {
     { label: "a Node error code", cause: ownError("Error", "read ECONNRESET", { code: "ECONNRESET" }), want: { "error.type": "ECONNRESET" } },
     { label: "a non-string code: the class", cause: ownError("SystemError", "m", { code: 42 }), want: { "error.type": "SystemError" } },
     { label: "no code: the class", cause: new TypeError("m"), want: { "error.type": "TypeError" } },
+    {
+      label: "an auth failure s3beat explained: the AWS code",
+      cause: new AwsAuthError("explained", "AccessDenied", undefined),
+      want: { "error.type": "AccessDenied" },
+    },
+    {
+      label: "a missing resource s3beat explained: the AWS code",
+      cause: new AwsServiceError("explained", "NoSuchBucket", undefined),
+      want: { "error.type": "NoSuchBucket" },
+    },
+    {
+      label: "a bodiless 403 (HEAD): AccessDenied",
+      cause: Object.assign(new Error("UnknownError"), { name: "Unknown", $metadata: { httpStatusCode: 403 } }),
+      want: { "error.type": "AccessDenied" },
+    },
     { label: "not an Error", cause: { Code: "SlowDown", name: "X" }, want: {} },
     { label: "a string", cause: "boom", want: {} },
   ])("$label", ({ cause, want }) => {
@@ -72,5 +88,21 @@ describe("isNoSuchKey", () => {
     { label: "null", err: null, want: false },
   ])("$label", ({ err, want }) => {
     expect(isNoSuchKey(err)).toBe(want);
+  });
+});
+
+describe("isDenied", () => {
+  it.each([
+    { label: "S3's AccessDenied", err: sdkError("AccessDenied", "Access Denied"), want: true },
+    { label: "STS/SQS AccessDeniedException", err: sdkError("AccessDeniedException", "m"), want: true },
+    { label: "SQS's legacy NotAuthorized Code", err: sdkError("SQSServiceException", "m", { Code: "AWS.SimpleQueueService.NotAuthorized" }), want: true },
+    { label: "an AuthorizationError", err: sdkError("AuthorizationError", "m"), want: true },
+    { label: "any code with HTTP 403", err: Object.assign(new Error("m"), { $metadata: { httpStatusCode: 403 } }), want: true },
+    { label: "a Node error code saying it", err: ownError("Error", "m", { code: "Forbidden" }), want: true },
+    { label: "throttling", err: sdkError("ThrottlingException", "m"), want: false },
+    { label: "a 500", err: Object.assign(new Error("m"), { name: "InternalError", $metadata: { httpStatusCode: 500 } }), want: false },
+    { label: "not an error", err: "AccessDenied?", want: false },
+  ])("$label", ({ err, want }) => {
+    expect(isDenied(err)).toBe(want);
   });
 });
