@@ -260,6 +260,15 @@ describe("full collections", () => {
     expect(gc).toHaveBeenCalledTimes(2);
   });
 
+  it("one at a time when the large records ask first", async () => {
+    const gate = await holdingGate();
+    await readLarge(gate, 9 * MiB);
+    await readLarge(gate, 9 * MiB);
+    m.decodedBytesRead(9 * MiB);
+    await settle();
+    expect(gc).toHaveBeenCalledTimes(1);
+  });
+
   it("one every 8 MiB read into large records under the permit", async () => {
     const gate = await holdingGate();
     await readLarge(gate, 8 * MiB - 1);
