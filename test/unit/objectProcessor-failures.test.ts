@@ -5,7 +5,7 @@
  */
 import { Writable } from "node:stream";
 import { gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/logging/logger.ts";
 import { jsonDecoder } from "../../src/objects/decoders/json.ts";
 import { linesDecoder } from "../../src/objects/decoders/lines.ts";
@@ -14,6 +14,7 @@ import { ByteBudget } from "../../src/pipeline/budget.ts";
 import { ObjectError } from "../../src/pipeline/errors.ts";
 import { keySelected, processObject, type ObjectProcessorDeps } from "../../src/pipeline/objectProcessor.ts";
 import { LargeRecordPermit } from "../../src/pipeline/readGate.ts";
+import { shippedSizer } from "../../src/events/event.ts";
 import type { QueueMetrics } from "../../src/telemetry/metrics.ts";
 
 type Source = () => AsyncIterable<Uint8Array>;
@@ -67,7 +68,7 @@ function setup(source: Source, overrides: Partial<ObjectProcessorDeps> = {}, key
   const run = () => processObject({ bucket: "b", key, region: "r", size: 10 }, { queue: "q", messageId: "m1" }, deps, ac.signal);
   const messages = () => documentsOf(batches.flat()).map((d) => (JSON.parse(d) as { message: string }).message);
   const logged = () => logs.map((l) => ({ level: l["log.level"], message: l.message }));
-  return { run, batches, messages, logs, logged, ac, ...m };
+  return { run, deps, batches, messages, logs, logged, ac, ...m };
 }
 
 const where = { queue: "q", messageId: "m1", bucket: "b", key: "app/x.log" };
@@ -276,6 +277,67 @@ describe("processObject: batches", () => {
   });
 });
 
+describe("processObject: an output that fails", () => {
+  it("stops the reading: no more batches are published after the failure", async () => {
+    let publishes = 0;
+    const lines = Array.from({ length: 1024 }, (_, i) => `l${i}\n`).join("");
+    const t = setup(chunks(lines, lines, lines, lines, lines), {
+      output: {
+        name: "fake",
+        publish: () => {
+          publishes++;
+          return Promise.reject(new Error("collector down"));
+        },
+        close: async () => undefined,
+      },
+    });
+    await expect(t.run()).rejects.toThrow(/^output fake did not acknowledge events .*: collector down$/);
+    expect(publishes).toBe(1);
+    expect(t.bytes).toMatchObject({ published: 1024, acked: 0 });
+  });
+});
+
+describe("processObject: @timestamp", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("is when the batch's first event was read", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2024-05-01T10:00:00.000Z"));
+    const full = Array.from({ length: 1023 }, (_, i) => `l${i}\n`).join("");
+    const source: Source = () =>
+      (async function* () {
+        yield Buffer.from("first\n");
+        vi.setSystemTime(new Date("2024-05-01T10:00:05.000Z"));
+        yield Buffer.from(full); // completes the first batch of 1024
+        vi.setSystemTime(new Date("2024-05-01T10:00:09.000Z"));
+        yield Buffer.from("next\n");
+        vi.setSystemTime(new Date("2024-05-01T10:00:12.000Z"));
+        yield Buffer.from("last\n");
+      })();
+    const t = setup(source);
+    await t.run();
+    const stamps = t.batches.map((b) => [...new Set(documentsOf(b).map((d) => (JSON.parse(d) as { "@timestamp": string })["@timestamp"]))]);
+    expect(stamps).toEqual([["2024-05-01T10:00:00.000Z"], ["2024-05-01T10:00:09.000Z"]]);
+  });
+
+  it("is the same for an event handed over as an object", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2024-05-01T10:00:00.000Z"));
+    const source: Source = () =>
+      (async function* () {
+        yield Buffer.from("small\n");
+        vi.setSystemTime(new Date("2024-05-01T10:00:05.000Z"));
+        yield Buffer.from(`${"L".repeat(64 * 1024)}\n`);
+      })();
+    const t = setup(source);
+    await t.run();
+    expect(documentsOf(t.batches.flat()).map((d) => (JSON.parse(d) as { "@timestamp": string })["@timestamp"])).toEqual([
+      "2024-05-01T10:00:00.000Z",
+      "2024-05-01T10:00:00.000Z",
+    ]);
+  });
+});
+
 describe("keySelected", () => {
   it.each<[string, RegExp | undefined, RegExp | undefined, boolean]>([
     ["x.log", undefined, undefined, true],
@@ -286,5 +348,221 @@ describe("keySelected", () => {
     ["tmp/x.log", /\.log$/, /^tmp\//, false],
   ])("%s include %s exclude %s → %s", (key, include, exclude, want) => {
     expect(keySelected(key, include, exclude)).toBe(want);
+  });
+});
+
+describe("processObject: batch bounds by bytes as shipped", () => {
+  const MiB = 1024 * 1024;
+  const sizeOf = shippedSizer({ bucket: "b", key: "app/x.log", region: "r", size: 10 }, "1");
+  /** A line whose event ships exactly `bytes`. */
+  const lineShipping = (bytes: number) => {
+    const text = "x".repeat(bytes - sizeOf({ offset: 0, text: "", truncated: false }));
+    expect(sizeOf({ offset: 0, text, truncated: false })).toBe(bytes);
+    return `${text}\n`;
+  };
+  /** An output that holds every acknowledgement until the test gives it; records what the source had given by then. */
+  function heldOutput(pulled: () => number) {
+    const acks: Array<() => void> = [];
+    const pulledAtPublish: number[] = [];
+    const output = {
+      name: "held",
+      publish: () => {
+        pulledAtPublish.push(pulled());
+        return new Promise<void>((r) => acks.push(r));
+      },
+      close: async () => undefined,
+    };
+    return { acks, pulledAtPublish, output };
+  }
+  function counting(...parts: string[]) {
+    let pulled = 0;
+    const source: Source = () =>
+      (async function* () {
+        for (const p of parts) {
+          pulled++;
+          yield Buffer.from(p);
+        }
+      })();
+    return { source, pulled: () => pulled };
+  }
+  const wide = { decoderFor: () => linesDecoder({ maxEventBytes: 4 * MiB }), largeRecords: new LargeRecordPermit() };
+
+  it("an event that would take the batch past 1 MiB starts the next batch", async () => {
+    const line = lineShipping(400 * 1024);
+    const t = setup(chunks(line.repeat(5)), wide);
+    await t.run();
+    expect(t.batches.map((b) => documentsOf(b).length)).toEqual([2, 2, 1]);
+  });
+
+  it("an event that fills the batch to exactly 1 MiB joins it, and the batch goes out at once", async () => {
+    const half = lineShipping(MiB / 2);
+    const src = counting(half, half, "z\n");
+    const held = heldOutput(src.pulled);
+    const t = setup(src.source, { ...wide, output: held.output });
+    const done = t.run();
+    await new Promise((r) => setImmediate(r));
+    expect(held.pulledAtPublish[0]).toBe(2); // published before the next line was read
+    for (const ack of held.acks) ack();
+    await new Promise((r) => setImmediate(r));
+    for (const ack of held.acks) ack();
+    await done;
+    expect(held.pulledAtPublish).toEqual([2, 3]); // two batches: the 1 MiB one, then "z"
+    expect(t.bytes.published).toBe(3);
+  });
+
+  it("stops reading once exactly 4 MiB are unacknowledged, in fewer than 4 batches", async () => {
+    const two = lineShipping(2 * MiB);
+    const src = counting(two, two, "z\n");
+    const held = heldOutput(src.pulled);
+    const t = setup(src.source, { ...wide, output: held.output });
+    const done = t.run();
+    await new Promise((r) => setImmediate(r));
+    expect(held.pulledAtPublish).toEqual([1, 2]);
+    expect(src.pulled()).toBe(2); // the third chunk waits for an acknowledgement
+    held.acks[0]?.();
+    await new Promise((r) => setImmediate(r));
+    expect(src.pulled()).toBe(3);
+    for (const ack of held.acks) ack();
+    await new Promise((r) => setImmediate(r));
+    for (const ack of held.acks) ack();
+    expect(await done).toBe("delivered");
+  });
+
+  it("acknowledged batches no longer count: 4 small batches in flight long after 4 MiB were shipped", async () => {
+    const batchOfLines = Array.from({ length: 1024 }, (_, i) => `line ${String(i).padStart(5, "0")}\n`).join("");
+    const perBatch = 1024 * sizeOf({ offset: 0, text: "line 00000", truncated: false });
+    const prompt = Math.ceil((5 * MiB) / perBatch); // acknowledged at once: more than 4 MiB in all
+    let publishes = 0;
+    const acks: Array<() => void> = [];
+    const t = setup(chunks(...Array.from({ length: prompt + 6 }, () => batchOfLines)), {
+      output: {
+        name: "fake",
+        publish: () => (++publishes <= prompt ? Promise.resolve() : new Promise<void>((r) => acks.push(r))),
+        close: async () => undefined,
+      },
+    });
+    const done = t.run();
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(publishes).toBe(prompt + 4);
+    expect(acks).toHaveLength(4);
+    while (publishes < prompt + 6 || acks.length > 0) {
+      for (const ack of acks.splice(0)) ack();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await done).toBe("delivered");
+    expect(t.bytes).toMatchObject({ published: 1024 * (prompt + 6), acked: 1024 * (prompt + 6) });
+  });
+});
+
+describe("processObject: settling", () => {
+  const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `l${from + i}\n`).join("");
+  const nextTurn = () => new Promise((r) => setImmediate(r));
+
+  it("resolves only once every batch is acknowledged", async () => {
+    let acked = 0;
+    const t = setup(chunks(lines(1500)), {
+      output: {
+        name: "fake",
+        publish: (events) => new Promise<void>((r) => setImmediate(() => r(void (acked += documentsOf(events).length)))),
+        close: async () => undefined,
+      },
+    });
+    expect(await t.run()).toBe("delivered");
+    expect(acked).toBe(1500);
+  });
+
+  it("publishes nothing more once the output failed, not even what was read meanwhile", async () => {
+    let publishes = 0;
+    const source: Source = () =>
+      (async function* () {
+        yield Buffer.from(lines(1030)); // a batch of 1024, and 6 more events
+        await nextTurn(); // the output's failure arrives meanwhile
+        yield Buffer.from(lines(10, 1030));
+      })();
+    const t = setup(source, {
+      output: {
+        name: "fake",
+        publish: () => {
+          publishes++;
+          return new Promise<void>((_, reject) => setImmediate(() => reject(new Error("collector down"))));
+        },
+        close: async () => undefined,
+      },
+    });
+    await expect(t.run()).rejects.toThrow(/did not acknowledge events/);
+    expect(publishes).toBe(1);
+  });
+
+  it("stops at the next event once aborted, even within a chunk", async () => {
+    let publishes = 0;
+    let t: ReturnType<typeof setup> | undefined;
+    t = setup(chunks(lines(3000)), {
+      output: {
+        name: "fake",
+        publish: async () => {
+          publishes++;
+          t?.ac.abort(new Error("shutdown"));
+        },
+        close: async () => undefined,
+      },
+    });
+    await expect(t.run()).rejects.toThrow("shutdown");
+    expect(publishes).toBe(1);
+  });
+
+  it("gives the large-record permit back once the object is read", async () => {
+    const permit = new LargeRecordPermit();
+    const big = "B".repeat(300 * 1024);
+    const t = setup(chunks("a\n", big.slice(0, 150 * 1024), `${big.slice(150 * 1024)}\n`, "c\n"), { largeRecords: permit });
+    expect(await t.run()).toBe("delivered");
+    expect(t.messages()).toEqual(["a", big, "c"]);
+    expect(permit.held).toBe(0);
+  });
+
+  it("a decoder error after the output failed is transient, reported as the read's failure", async () => {
+    const source: Source = () =>
+      (async function* () {
+        yield Buffer.from(Array.from({ length: 1024 }, (_, i) => `{"n":${i}}\n`).join(""));
+        await nextTurn();
+        yield Buffer.from('{"c":');
+      })();
+    const t = setup(source, {
+      decoderFor: () => jsonDecoder({ maxEventBytes: 1024 }),
+      output: {
+        name: "fake",
+        publish: () => new Promise<void>((_, reject) => setImmediate(() => reject(new Error("collector down")))),
+        close: async () => undefined,
+      },
+    });
+    const err = (await t.run().catch((e: unknown) => e)) as ObjectError;
+    expect(err).toBeInstanceOf(ObjectError);
+    expect(err.poison).toBeUndefined();
+    expect(err.message).toMatch(
+      /^cannot read object after 1024 events \(s3:\/\/b\/app\/x\.log, queue q, message m1\): malformed JSON at byte \d+: unexpected end of input$/,
+    );
+  });
+});
+
+describe("processObject: full collections paced by the decompressed bytes", () => {
+  const realGc = (globalThis as { gc?: () => void }).gc;
+  afterEach(() => {
+    if (realGc) (globalThis as { gc?: () => void }).gc = realGc;
+    else delete (globalThis as { gc?: () => void }).gc;
+  });
+
+  it("an object of 8 MiB decompressed asks for one", async () => {
+    const gc = vi.fn();
+    (globalThis as { gc?: () => void }).gc = gc;
+    vi.resetModules();
+    const fresh = await import("../../src/pipeline/objectProcessor.ts");
+    const drain = async function* (input: AsyncIterable<Buffer>): AsyncGenerator<never> {
+      for await (const _ of input);
+      yield* [];
+    };
+    const t = setup(chunks(...Array.from({ length: 8 }, () => Buffer.alloc(1024 * 1024, 0x20))), { decoderFor: () => drain });
+    await fresh.processObject({ bucket: "b", key: "k", region: "r", size: 10 }, { queue: "q" }, t.deps, new AbortController().signal);
+    expect(t.bytes.decoded).toBe(8 * 1024 * 1024);
+    await new Promise((r) => setImmediate(r));
+    expect(gc).toHaveBeenCalledTimes(1);
   });
 });
