@@ -364,15 +364,17 @@ describe("processObject: batch bounds by bytes as shipped", () => {
   function heldOutput(pulled: () => number) {
     const acks: Array<() => void> = [];
     const pulledAtPublish: number[] = [];
+    const sizes: number[] = [];
     const output = {
       name: "held",
-      publish: () => {
+      publish: (events: readonly OutputEvent[]) => {
         pulledAtPublish.push(pulled());
+        sizes.push(documentsOf(events).length);
         return new Promise<void>((r) => acks.push(r));
       },
       close: async () => undefined,
     };
-    return { acks, pulledAtPublish, output };
+    return { acks, pulledAtPublish, sizes, output };
   }
   function counting(...parts: string[]) {
     let pulled = 0;
@@ -406,8 +408,8 @@ describe("processObject: batch bounds by bytes as shipped", () => {
     await new Promise((r) => setImmediate(r));
     for (const ack of held.acks) ack();
     await done;
-    expect(held.pulledAtPublish).toEqual([2, 3]); // two batches: the 1 MiB one, then "z"
-    expect(t.bytes.published).toBe(3);
+    expect(held.pulledAtPublish).toEqual([2, 3]);
+    expect(held.sizes).toEqual([2, 1]); // the 1 MiB batch, then "z"
   });
 
   it("stops reading once exactly 4 MiB are unacknowledged, in fewer than 4 batches", async () => {
@@ -510,12 +512,22 @@ describe("processObject: settling", () => {
     expect(publishes).toBe(1);
   });
 
-  it("gives the large-record permit back once the object is read", async () => {
+  it.each([
+    ["in the middle", ["c\n"], ["c"]],
+    ["last", [], []],
+  ])("gives the large-record permit back once the object is read (the large record %s)", async (_name, after, more) => {
     const permit = new LargeRecordPermit();
     const big = "B".repeat(300 * 1024);
-    const t = setup(chunks("a\n", big.slice(0, 150 * 1024), `${big.slice(150 * 1024)}\n`, "c\n"), { largeRecords: permit });
+    const t = setup(chunks("a\n", big.slice(0, 150 * 1024), `${big.slice(150 * 1024)}\n`, ...after), { largeRecords: permit });
     expect(await t.run()).toBe("delivered");
-    expect(t.messages()).toEqual(["a", big, "c"]);
+    expect(t.messages()).toEqual(["a", big, ...more]);
+    expect(permit.held).toBe(0);
+  });
+
+  it("gives the large-record permit back when the read fails midway through a large record", async () => {
+    const permit = new LargeRecordPermit();
+    const t = setup(chunks("a\n", "B".repeat(300 * 1024), "B".repeat(1024), new Error("socket hang up")), { largeRecords: permit });
+    await expect(t.run()).rejects.toThrow(/cannot read object after 1 events .*socket hang up/);
     expect(permit.held).toBe(0);
   });
 
