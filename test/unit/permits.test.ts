@@ -120,3 +120,55 @@ describe("processObject: large objects take a permit before they are fetched", (
     expect(permits.held).toBe(0);
   });
 });
+
+describe("Permits: aborts and the queue", () => {
+  const pending = async (p: Promise<unknown>) => Promise.race([p.then(() => false), new Promise((r) => setImmediate(() => r(true)))]);
+
+  it("an already aborted signal rejects at once and takes nothing", async () => {
+    const p = new Permits(1);
+    const stop = new AbortController();
+    stop.abort(new Error("stopped before"));
+    await expect(p.acquire(stop.signal)).rejects.toThrow("stopped before");
+    expect(p.held).toBe(0);
+    await p.acquire(new AbortController().signal);
+    expect(p.held).toBe(1);
+  });
+
+  it("a waiter in the middle that aborts leaves the others in order", async () => {
+    const p = new Permits(1);
+    const live = new AbortController().signal;
+    await p.acquire(live);
+    const order: string[] = [];
+    const a = p.acquire(live).then(() => order.push("a"));
+    const stop = new AbortController();
+    const b = p.acquire(stop.signal).then(
+      () => order.push("b"),
+      () => order.push("b aborted"),
+    );
+    const c = p.acquire(live).then(() => order.push("c"));
+    stop.abort(new Error("shutdown"));
+    await b;
+    p.release();
+    await a;
+    p.release();
+    await c;
+    expect(order).toEqual(["b aborted", "a", "c"]);
+    expect(p.held).toBe(1);
+  });
+
+  it("a granted waiter whose signal aborts later keeps its permit and the queue", async () => {
+    const p = new Permits(1);
+    const live = new AbortController().signal;
+    await p.acquire(live);
+    const stop = new AbortController();
+    const granted = p.acquire(stop.signal);
+    const next = p.acquire(live);
+    p.release();
+    await granted;
+    stop.abort(new Error("too late"));
+    expect(await pending(next)).toBe(true); // still waiting for the granted one
+    p.release();
+    expect(await pending(next)).toBe(false);
+    expect(p.held).toBe(1);
+  });
+});
