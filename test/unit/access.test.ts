@@ -5,11 +5,10 @@
  * cached per role and region, the auth policy of each queue's caller, and destroy() closing every
  * client. AssumeRole is answered by a fake HTTP handler (test/support/fakeStsHttp.ts): no network.
  */
-import { Writable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import pino, { type Logger } from "pino";
+import { captureLogs } from "../support/logCapture.ts";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AwsAccess, roleForQueue } from "../../src/aws/access.ts";
 import { AwsAuthError } from "../../src/aws/authErrors.ts";
@@ -52,18 +51,6 @@ const handlerOf = async (c: AnyClient) => {
   const cfg = await h.configProvider;
   return { connectionTimeout: cfg.connectionTimeout, socketTimeout: cfg.socketTimeout };
 };
-
-/** Log lines as pino JSON objects (level 30 info, 40 warn). */
-function captureLogs(): { log: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split("\n")) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { log: pino({ level: "debug" }, sink), lines };
-}
 
 const expired = () => Object.assign(new Error("The provided token has expired."), { name: "ExpiredToken", $metadata: { httpStatusCode: 403 } });
 /** A call that fails with ExpiredToken `failures` times, then answers "ok". */

@@ -5,8 +5,6 @@
  * retried with backoff when there is none, it cannot be looked up, or sending there fails — with
  * what the operator reads in each case.
  */
-import { Writable } from "node:stream";
-import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { s3Notification, s3TestEvent } from "../../src/demo/notifications.ts";
 import type { Decoder } from "../../src/objects/decoders/decoder.ts";
@@ -14,6 +12,7 @@ import { linesDecoder } from "../../src/objects/decoders/lines.ts";
 import { handleMessage, type DeadLetterRoute, type MessageHandlerDeps, type QueueContext } from "../../src/pipeline/messageHandler.ts";
 import type { DeadLetterQueue } from "../../src/sqs/sqsQueue.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
+import { captureLogs } from "../support/logCapture.ts";
 
 const DLQ: DeadLetterQueue & { maxReceiveCount?: number } = {
   arn: "arn:aws:sqs:us-east-1:123456789012:logs-dlq",
@@ -48,13 +47,7 @@ interface Options {
 function setup(o: Options = {}) {
   const calls: string[] = [];
   const sent: { dlq: DeadLetterQueue; body: string; attributes: Record<string, string>; dedupId: string }[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split("\n")) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
+  const { log, lines } = captureLogs();
   const ac = new AbortController();
   const metrics = new Metrics({ version: "test", defaultMetrics: false });
   let deadLetter: DeadLetterRoute | undefined;
@@ -110,7 +103,7 @@ function setup(o: Options = {}) {
   const deps: MessageHandlerDeps = {
     decoderFor: (key) => ((o.poisonKeys ?? ["bad.json"]).includes(key) ? poisonDecoder : linesDecoder({ maxEventBytes: 1 << 20 })),
     output: { name: "fake", publish: async () => undefined, close: async () => undefined },
-    log: pino({ level: "debug" }, sink),
+    log,
     version: "test",
     visibilityTimeoutSeconds: 300,
     receiveVisibilitySeconds: 300,

@@ -3,10 +3,9 @@
  * reason and offset, transient, shutdown), what operators read in the logs, the counters, the
  * process-wide byte budget, and large events handed over as objects.
  */
-import { Writable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createLogger } from "../../src/logging/logger.ts";
+import { captureLogs } from "../support/logCapture.ts";
 import { jsonDecoder } from "../../src/objects/decoders/json.ts";
 import { linesDecoder } from "../../src/objects/decoders/lines.ts";
 import { documentsOf, EncodedEvents, type OutputEvent } from "../../src/outputs/output.ts";
@@ -46,20 +45,14 @@ function recordingMetrics() {
 
 function setup(source: Source, overrides: Partial<ObjectProcessorDeps> = {}, key = "app/x.log") {
   const batches: OutputEvent[][] = [];
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split("\n")) if (l) logs.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
+  const { log, lines: logs } = captureLogs({ ecs: true });
   const m = recordingMetrics();
   const deps: ObjectProcessorDeps = {
     objects: { getObject: async () => source() },
     decoderFor: () => linesDecoder({ maxEventBytes: 1 << 20 }),
     output: { name: "fake", publish: async (events) => void batches.push([...events]), close: async () => undefined },
     metrics: m.metrics,
-    log: createLogger({ level: "debug", format: "json", destination: sink }),
+    log,
     version: "1",
     largeRecords: new LargeRecordPermit(),
     ...overrides,

@@ -2,10 +2,9 @@
  * The shared role credential provider with a fake AssumeRole and a clock the test moves (its `now`
  * parameter): refreshed before expiry, one AssumeRole for concurrent callers, invalidation by mark.
  */
-import { Writable } from "node:stream";
+import { captureLogs } from "../support/logCapture.ts";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AwsCredentialIdentity } from "@smithy/types";
-import pino, { type Logger } from "pino";
 import { AssumeRoleError } from "../../src/aws/authErrors.ts";
 import { createRoleCredentialProvider } from "../../src/aws/roleCredentials.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
@@ -103,18 +102,6 @@ describe("role credentials: refreshed before they expire", () => {
     expect(fake.failed[0]).toContain(ROLE.roleArn);
   });
 });
-
-/** Log lines as pino JSON objects (level 30 info, 40 warn). */
-function captureLogs(): { log: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split("\n")) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { log: pino({ level: "debug" }, sink), lines };
-}
 
 describe("role credentials: what operators read and edge cases", () => {
   it("logs each AssumeRole with the role, the session and the expiry", async () => {
