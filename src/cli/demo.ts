@@ -9,7 +9,7 @@ import { demoSamples } from "../demo/samples.ts";
 import { createLogger } from "../logging/logger.ts";
 import { createOutput } from "../outputs/index.ts";
 import { logEventCount, type Output, type OutputEvent } from "../outputs/output.ts";
-import { sleep } from "../sqs/poller.ts";
+import { sleep } from "../util/abort.ts";
 import { PACKAGE_ROOT } from "../packageRoot.ts";
 import { EXIT } from "./exit.ts";
 import { printError } from "./loadConfig.ts";

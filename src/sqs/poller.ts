@@ -3,6 +3,7 @@ import type { Slots } from "./slots.ts";
 import { describeCause, errorFields } from "../aws/sdkErrors.ts";
 import type { LoopHealth } from "../telemetry/health.ts";
 import type { MessageReceiver, ReceivedMessage } from "./sqsQueue.ts";
+import { sleep } from "../util/abort.ts";
 
 export interface PollerOptions {
   queueName: string;
@@ -88,17 +89,4 @@ export async function pollQueue(opts: PollerOptions, signal: AbortSignal, receiv
       opts.slots.unreserve(asked);
     }
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

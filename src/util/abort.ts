@@ -40,3 +40,21 @@ export async function* abortableIterable<T>(source: AsyncIterable<T>, signal: Ab
     void Promise.resolve(it.return?.()).catch(() => undefined);
   }
 }
+
+/**
+ * Waits `ms`, or less when `signal` aborts (shutdown); never rejects. Hand-written rather than
+ * node:timers/promises because vitest's fake timers drive the global setTimeout only: the backoffs
+ * built on it are tested in milliseconds.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../src/logging/logger.ts";
 import type { Logger } from "pino";
-import { pollQueue, sleep, type PollerOptions } from "../../src/sqs/poller.ts";
+import { pollQueue, type PollerOptions } from "../../src/sqs/poller.ts";
+import { sleep } from "../../src/util/abort.ts";
 import { Slots } from "../../src/sqs/slots.ts";
 import type { ReceivedMessage } from "../../src/sqs/sqsQueue.ts";
 
