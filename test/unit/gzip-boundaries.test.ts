@@ -1,7 +1,7 @@
-/** decompressIfGzip at its edges: reading the two magic bytes (no read past the end, no read ahead), and the object limits exactly at their boundaries. */
+/** decompressIfGzip at its edges: reading the two magic bytes (no read past the end, no read ahead), the object limits exactly at their boundaries, its defaults and error names. */
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { decompressIfGzip, ObjectTooLargeError, type ObjectLimits } from "../../src/objects/gzip.ts";
+import { CorruptGzipError, DEFAULT_OBJECT_LIMITS, decompressIfGzip, ObjectTooLargeError, type ObjectLimits } from "../../src/objects/gzip.ts";
 
 const KiB = 1024;
 
@@ -128,5 +128,18 @@ describe("decompressIfGzip: limits at their boundaries", () => {
     const out = await collect(strictSource([plain]).iterable, { maxObjectBytes: 1 << 30, maxCompressionRatio: 0.5, ratioCheckFromBytes: 0 });
     expect(out.error).toBeUndefined();
     expect(out.text.length).toBe(10 * KiB);
+  });
+});
+
+describe("decompressIfGzip: defaults and error names", () => {
+  it("limits an object to 10 GiB and a ratio of 1000 by default", () => {
+    expect(DEFAULT_OBJECT_LIMITS).toEqual({ maxObjectBytes: 10 * 1024 ** 3, maxCompressionRatio: 1000 });
+  });
+
+  it("names its errors", async () => {
+    const out = await collect(strictSource([gzipSync("x").subarray(0, 12)]).iterable);
+    expect(out.error).toBeInstanceOf(CorruptGzipError);
+    expect((out.error as Error).name).toBe("CorruptGzipError");
+    expect(new ObjectTooLargeError("maxObjectBytes", 1, 1, undefined).name).toBe("ObjectTooLargeError");
   });
 });
