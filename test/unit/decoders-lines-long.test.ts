@@ -1,7 +1,7 @@
-/** linesDecoder on lines spread over several chunks, those over 1 MiB assembled in one reused buffer: exact text, offsets, truncation and CR stripping. */
+/** linesDecoder on lines spread over several chunks, those over 1 MiB assembled in one reused buffer: exact text, offsets, truncation and CR stripping; splitLines with an accept-all callback (nothing after a final newline). */
 import { describe, expect, it } from "vitest";
 import type { DecodedRecord } from "../../src/events/record.ts";
-import { linesDecoder } from "../../src/objects/decoders/lines.ts";
+import { linesDecoder, splitLines } from "../../src/objects/decoders/lines.ts";
 import { BIG_CHUNKINGS, bySizes, decodeEveryWay, run } from "../support/chunks.ts";
 
 const KiB = 1024;
@@ -49,5 +49,38 @@ describe("linesDecoder: lines over several chunks", () => {
     }
     const out = await run(linesDecoder({ maxEventBytes: 1024 }), chunks());
     expect(out.records).toEqual([rec(0, line), rec(line.length + 2, `${line}\rX`)]);
+  });
+});
+
+describe("splitLines: what is a line", () => {
+  it.each<[input: string, want: Array<[offset: number, text: string]>]>([
+    ["", []],
+    ["a\n", [[0, "a"]]],
+    [
+      "a\nb",
+      [
+        [0, "a"],
+        [2, "b"],
+      ],
+    ],
+    ["\n", [[0, ""]]],
+    [
+      "a\n\n",
+      [
+        [0, "a"],
+        [2, ""],
+      ],
+    ],
+    [
+      "a\r\n\r",
+      [
+        [0, "a"],
+        [3, ""],
+      ],
+    ],
+  ])("%j", async (input, want) => {
+    const decoder = (chunks: AsyncIterable<Buffer>) => splitLines(chunks, 1024, () => true);
+    const out = await decodeEveryWay(decoder, input);
+    expect(out.records.map((r) => [r.offset, r.text])).toEqual(want);
   });
 });
