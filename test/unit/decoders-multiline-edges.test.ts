@@ -63,6 +63,17 @@ describe("multiline: maxEventBytes at its boundary", () => {
     expect(out).toEqual([many(0, "abc", true)]);
   });
 
+  it("takes no more lines once a line was cut, even if a later one would fit", async () => {
+    // The NUL takes 6 as shipped: only the space of " \u0000\u0000" fits, leaving room that " x" would fill.
+    const out = await collect([one(0, "abc"), one(4, " \u0000\u0000"), one(8, " x")], { maxEventBytes: 10 });
+    expect(out).toEqual([many(0, "abc\n ", true)]);
+  });
+
+  it("gives a record only the keys it needs", async () => {
+    const out = await collect([one(0, "a"), one(2, " b"), one(5, "c")], {});
+    expect(out).toStrictEqual([many(0, "a\n b"), one(5, "c")]);
+  });
+
   it("flags a group truncated when one of its lines was, even if all of it fits", async () => {
     expect(await collect([one(0, "a"), one(2, " b", true), one(5, " c")], {})).toEqual([many(0, "a\n b\n c", true)]);
   });
