@@ -1,3 +1,4 @@
+// Over 300 lines: every metric is defined once here with the recorders that update it and its Stats total together.
 /**
  * Every number s3beat exposes: Prometheus metrics (prom-client, one registry per daemon so that
  * several daemons in one test process do not mix) and the process totals of `Stats` that the
