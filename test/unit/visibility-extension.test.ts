@@ -118,11 +118,21 @@ describe("extendVisibilityWhileBusy", () => {
 
   it("does not keep the process alive", async () => {
     const t = setup(async () => undefined);
-    const unref = vi.spyOn(globalThis, "setTimeout");
-    await vi.advanceTimersByTimeAsync(15_000);
-    const next = unref.mock.results.at(-1)?.value as NodeJS.Timeout;
-    expect(next.hasRef()).toBe(false);
-    unref.mockRestore();
+    // Wrapped by hand, not with vi.spyOn: a spy's restore runs again when the next test file starts
+    // in the same worker (isolate: false) and would put back the fake clock's setTimeout for good.
+    const fakeSetTimeout = globalThis.setTimeout;
+    const made: NodeJS.Timeout[] = [];
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      const timer = fakeSetTimeout(...args);
+      made.push(timer);
+      return timer;
+    }) as typeof setTimeout;
+    try {
+      await vi.advanceTimersByTimeAsync(15_000);
+    } finally {
+      globalThis.setTimeout = fakeSetTimeout;
+    }
+    expect(made.at(-1)?.hasRef()).toBe(false);
     await t.stop();
   });
 });
