@@ -111,6 +111,16 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
   const settingsOf = (text: string): Settings => loadConfigText(text, "test.yml").settings;
   // Queue URLs go through the proxy: same path, the proxy's host.
   const viaProxy = (url: string) => `${proxy.endpoint}${new URL(url).pathname}`;
+  /**
+   * A queue of the test's own that ROLE_A may use, as its URL through the proxy. Not queue-a: the
+   * receive a stopped daemon aborted stays open on the server for up to sqsWaitTime and takes the
+   * next message sent there, which then stays hidden for the queue's 30 s visibility timeout.
+   */
+  async function ownQueue(name: string) {
+    const { url } = await createQueue(aws, name);
+    proxy.allow(ROLE_A, [{ actions: ["sqs:*"], resources: [name] }]);
+    return { url, ref: viaProxy(url) };
+  }
 
   it("ingests with the assumed role only, each queue (and its bucket) with its own role", async () => {
     await putObject(aws, "bucket-a", "a/one.log", "a1\na2\n");
@@ -175,7 +185,8 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
       const from = proxy.requests.length;
       const stsFrom = sts.calls.length;
       const out = `${dir.path}/expiries`;
-      const daemon = new Daemon(settingsOf(yaml({ queues: ["queue-a:us-east-1"], roles: [ROLE_A], out, extra: ["maxMessagesInFlight: 4"] })), {
+      const queue = await ownQueue("queue-expiries");
+      const daemon = new Daemon(settingsOf(yaml({ queues: [queue.ref], roles: [ROLE_A], out, extra: ["maxMessagesInFlight: 4"] })), {
         log: capture().log,
       });
       await daemon.start();
@@ -186,7 +197,7 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
         while (Date.now() < until) {
           const key = `trickle/${sent}.log`;
           await putObject(aws, "bucket-a", key, `t${sent}\n`);
-          await sendBodies(aws, queueA, [s3Notification([{ bucket: "bucket-a", key, size: 3 }])]);
+          await sendBodies(aws, queue.url, [s3Notification([{ bucket: "bucket-a", key, size: 3 }])]);
           sent++;
           await new Promise((r) => setTimeout(r, 400));
         }
@@ -218,18 +229,19 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
 
   it("an ExpiredToken answer forces one refresh and one retry, and nothing fails", async () => {
     const out = `${dir.path}/forced`;
+    const queue = await ownQueue("queue-forced");
     const { log, lines } = capture();
-    const daemon = new Daemon(settingsOf(yaml({ queues: ["queue-a:us-east-1"], roles: [ROLE_A], out })), { log });
+    const daemon = new Daemon(settingsOf(yaml({ queues: [queue.ref], roles: [ROLE_A], out })), { log });
     await daemon.start();
     try {
       await putObject(aws, "bucket-a", "forced/1.log", "f1\n");
-      await sendBodies(aws, queueA, [s3Notification([{ bucket: "bucket-a", key: "forced/1.log", size: 3 }])]);
+      await sendBodies(aws, queue.url, [s3Notification([{ bucket: "bucket-a", key: "forced/1.log", size: 3 }])]);
       await waitFor("first message", () => daemon.stats.messagesDeleted === 1);
       const stsFrom = sts.calls.length;
       const from = proxy.requests.length;
       sts.expireSessionsOf(ROLE_A); // revoked server-side: the next request gets ExpiredToken
       await putObject(aws, "bucket-a", "forced/2.log", "f2\n");
-      await sendBodies(aws, queueA, [s3Notification([{ bucket: "bucket-a", key: "forced/2.log", size: 3 }])]);
+      await sendBodies(aws, queue.url, [s3Notification([{ bucket: "bucket-a", key: "forced/2.log", size: 3 }])]);
       await waitFor("second message", () => daemon.stats.messagesDeleted === 2, 20_000);
       expect(proxy.requests.slice(from).some((r) => r.outcome === "ExpiredToken")).toBe(true);
       expect(sts.calls.slice(stsFrom).filter((c) => c.outcome === "ok")).toHaveLength(1);
@@ -242,11 +254,10 @@ describe("cross-account access through AssumeRole (real SDK, STS endpoint of our
   });
 
   it("with disableAuthRetry, an ExpiredToken answer is not retried and is reported with its fix", async () => {
-    const { url } = await createQueue(aws, "queue-noretry");
-    proxy.allow(ROLE_A, [{ actions: ["sqs:*"], resources: ["queue-noretry"] }]);
+    const queue = await ownQueue("queue-noretry");
     const out = `${dir.path}/noretry`;
     const { log, lines } = capture();
-    const daemon = new Daemon(settingsOf(yaml({ queues: [viaProxy(url)], roles: [ROLE_A], out, extra: ["disableAuthRetry: true"] })), { log });
+    const daemon = new Daemon(settingsOf(yaml({ queues: [queue.ref], roles: [ROLE_A], out, extra: ["disableAuthRetry: true"] })), { log });
     await daemon.start();
     try {
       await waitFor("a first receive", () => proxy.requests.some((r) => r.resource === "queue-noretry" && r.outcome === "forwarded"));
