@@ -16,7 +16,7 @@ export default defineConfig({
         // One worker runs the unit files one after another: a fresh worker per file cost ~0.4 s
         // each, more than most of these files take. So a unit test must leave no global behind
         // (fake timers restored in afterEach, no spy left on a global, env stubs undone).
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], isolate: false },
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], isolate: false, setupFiles: ["test/support/unitIsolation.ts"] },
       },
       {
         extends: true,
