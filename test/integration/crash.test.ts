@@ -32,6 +32,11 @@ async function tally(out: string) {
   return { events: events.length, torn, missing, duplicates };
 }
 
+/** Bytes written to the output file so far (0 before it exists): cheap to poll, unlike a parse of it. */
+async function outputBytes(out: string): Promise<number> {
+  return (await stat(`${out}/s3beat`).catch(() => undefined))?.size ?? 0;
+}
+
 describe("the daemon as a child process", () => {
   const env = useTestAws(BUCKET);
   beforeAll(async () => {
@@ -50,7 +55,7 @@ describe("the daemon as a child process", () => {
     // Polled by the file's size, not by parsing it: a parse of the whole output took longer than the
     // daemon needed to finish the object, and the kill then came too late to land midway.
     const midway = 20_000 * 500; // bytes: ~20k events of ~600 bytes, of the object's ~300k
-    await waitFor("the first run to be midway", async () => ((await stat(`${out}/s3beat`).catch(() => undefined))?.size ?? 0) >= midway, 60_000, 20);
+    await waitFor("the first run to be midway", async () => (await outputBytes(out)) >= midway, 60_000, 20);
     first.proc.kill("SIGKILL");
     expect((await first.exited).signal).toBe("SIGKILL");
     const atKill = await tally(out);
@@ -93,18 +98,18 @@ describe("the daemon as a child process", () => {
     // Polled by the file's size (a stat), not by parsing the output: on a loaded CI machine the parse
     // took long enough for the daemon to finish the object first, and the SIGTERM then found nothing to release.
     const started = 5_000 * 500; // bytes: ~5k events of ~600 bytes, of the object's 300k
-    await waitFor("the daemon to be midway", async () => ((await stat(`${out}/s3beat`).catch(() => undefined))?.size ?? 0) >= started, 60_000, 20);
+    await waitFor("the daemon to be midway", async () => (await outputBytes(out)) >= started, 60_000, 20);
     child.proc.kill("SIGTERM");
     const { code } = await child.exited;
     expect(code).toBe(0);
     const logs = logLines(child.stderr());
+    const { missing, torn } = await tally(out);
     // The premise: the object was unfinished when the signal landed.
-    expect((await tally(out)).missing, "the object was finished before SIGTERM landed").toBeGreaterThan(0);
+    expect(missing, "the object was finished before SIGTERM landed").toBeGreaterThan(0);
     expect(logs.some((l) => l.message === "shutdown: message released for redelivery")).toBe(true);
     expect(logs.at(-1)?.message).toBe("s3beat stopped: 0 messages deleted, 1 released, 0 left to their visibility timeout");
     // Released with visibility 0: visible again now, not after the 4 s timeout.
     expect(await queueDepth(aws, url)).toEqual({ visible: 1, inFlight: 0 });
-    const { torn } = await tally(out);
     expect(torn).toBe(0); // a graceful stop never tears a line
   });
 });
