@@ -4,6 +4,7 @@ import { AssumeRoleError, AwsAuthError, AwsServiceError } from "../../src/aws/au
 import { awsCaller } from "../../src/aws/authRetry.ts";
 import type { RoleCredentialProvider } from "../../src/aws/roleCredentials.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
+import { definedOnly } from "../../src/util/optional.ts";
 
 const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} from AWS`), { name, $metadata: { httpStatusCode: status } });
 
@@ -81,7 +82,8 @@ describe("awsCaller: auth retry", () => {
 });
 
 describe("awsCaller: which error comes out", () => {
-  const caller = (withRole: boolean) => awsCaller({ ...(withRole ? { provider: fakeProvider().provider } : {}), disableAuthRetry: false, log: silentLogger() });
+  const caller = (withRole: boolean) =>
+    awsCaller(definedOnly({ provider: withRole ? fakeProvider().provider : undefined, disableAuthRetry: false, log: silentLogger() }));
   const failing = (err: unknown) => () => Promise.reject(err);
 
   it("an auth failure names the operation, the resource and the role of the provider", async () => {

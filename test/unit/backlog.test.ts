@@ -8,6 +8,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
 import type { AwsCaller } from "../../src/aws/authRetry.ts";
 import { BacklogReader, DeadLetterLookup, deadLetterQueueUrl, parseQueueArn, parseQueueAttributes } from "../../src/sqs/backlog.ts";
+import { definedOnly } from "../../src/util/optional.ts";
 
 const URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/logs-queue";
 const ARN = "arn:aws:sqs:eu-west-1:123456789012:logs-queue";
@@ -142,7 +143,7 @@ describe("deadLetterQueueUrl", () => {
 function queueWithDlq(policy: string | undefined, dlqUrl: string | null = DLQ_URL) {
   return fakeClient((name, input) => {
     if (name === "GetQueueUrlCommand") return dlqUrl === null ? {} : { QueueUrl: dlqUrl };
-    if (input.QueueUrl === URL) return { Attributes: { ...counts("10", "4", "1"), ...(policy ? { RedrivePolicy: policy } : {}) } };
+    if (input.QueueUrl === URL) return { Attributes: definedOnly({ ...counts("10", "4", "1"), RedrivePolicy: policy || undefined }) };
     return { Attributes: counts("7", "0", "2") };
   });
 }

@@ -12,6 +12,7 @@ import { linesDecoder } from "../../src/objects/decoders/lines.ts";
 import { handleMessage, type DeadLetterRoute, type MessageHandlerDeps, type QueueContext } from "../../src/pipeline/messageHandler.ts";
 import type { DeadLetterQueue } from "../../src/sqs/sqsQueue.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
+import { definedOnly } from "../../src/util/optional.ts";
 import { captureLogs } from "../support/logCapture.ts";
 
 const DLQ: DeadLetterQueue & { maxReceiveCount?: number } = {
@@ -98,7 +99,7 @@ function setup(o: Options = {}) {
       },
     },
     metrics: { ...queueMetrics, inFlight: (delta) => void inFlight.push(delta) },
-    ...(deadLetter ? { deadLetter } : {}),
+    ...definedOnly({ deadLetter }),
   };
   const deps: MessageHandlerDeps = {
     decoderFor: (key) => ((o.poisonKeys ?? ["bad.json"]).includes(key) ? poisonDecoder : linesDecoder({ maxEventBytes: 1 << 20 })),

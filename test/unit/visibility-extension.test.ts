@@ -6,6 +6,7 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { extendVisibilityWhileBusy, receiptHandleGone } from "../../src/pipeline/visibility.ts";
+import { definedOnly } from "../../src/util/optional.ts";
 
 const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 
@@ -29,8 +30,7 @@ function setup(answer: (call: number) => Promise<void>) {
     logs.map((l) => ({
       level: l.level,
       msg: l.msg,
-      ...("timeoutSeconds" in l ? { timeoutSeconds: l.timeoutSeconds } : {}),
-      ...("error.type" in l ? { "error.type": l["error.type"] } : {}),
+      ...definedOnly({ timeoutSeconds: l.timeoutSeconds, "error.type": l["error.type"] }),
     }));
   return { calls, extended, lines, stop };
 }
