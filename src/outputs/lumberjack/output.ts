@@ -105,9 +105,8 @@ export class LumberjackOutput implements Output {
       backoffInitMs: s.backoffInitSeconds * 1000,
       backoffMaxMs: s.backoffMaxSeconds * 1000,
       ttlMs: s.ttlSeconds * 1000,
-      ...definedOnly({ tls: this.#tls }),
       log: this.#log,
-      ...definedOnly({ observer: this.#observer }),
+      ...definedOnly({ tls: this.#tls, observer: this.#observer }),
       signal: this.#stop.signal,
     };
     const hostLists = s.loadbalance ? s.hosts.map((h) => [h]) : [rotate(s.hosts, Math.floor(Math.random() * s.hosts.length))];
